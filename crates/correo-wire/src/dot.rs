@@ -1,1 +1,651 @@
-//! TODO(helper): dot
+//! Dot-stuffing, as used by SMTP `DATA` (RFC 5321 section 4.5.2) and POP3 multi-line replies
+//! (RFC 1939 section 3): a streaming [`DotEncoder`] and a streaming [`DotDecoder`].
+//!
+//! Both take input in any split and hand out output as a sequence of slices: runs of the
+//! input itself (no copying) and short constant pieces (`"\r\n"`, `"."`). Only a few bits of
+//! state cross chunk boundaries, so memory is constant whatever the message size.
+//!
+//! The decoder ends **only** on `CRLF . CRLF` (or a `.` CRLF as the very first line). Lines
+//! ended by a bare LF or bare CR never start a terminator, so `LF.LF`, `LF.CRLF`, `CRLF.LF`,
+//! `CR.CR`, `CR.CRLF` and their mixes are message content, never an end of data (SMTP
+//! smuggling).
+//!
+//! # Example
+//!
+//! ```
+//! use correo_wire::dot::{DotConfig, DotDecoder, DotEncoder};
+//!
+//! // Encode a body (bare LF and a leading dot) and feed the wire bytes back in two pieces.
+//! let wire = DotEncoder::encode_all(b".hidden\nline");
+//! assert_eq!(wire, b"..hidden\r\nline\r\n.\r\n");
+//!
+//! let mut wire = wire;
+//! wire.extend_from_slice(b"QUIT\r\n"); // what the peer sent next
+//! let mut decoder = DotDecoder::new(DotConfig::default());
+//! let mut body = Vec::new();
+//! let (a, b) = wire.split_at(9);
+//! let first = decoder.decode(a, |piece| body.extend_from_slice(piece));
+//! assert_eq!(first.consumed, 9);
+//! assert!(!first.complete);
+//! let second = decoder.decode(b, |piece| body.extend_from_slice(piece));
+//! assert!(second.complete);
+//! assert_eq!(&b[second.consumed..], b"QUIT\r\n"); // handed back to the command parser
+//! assert_eq!(body, b".hidden\r\nline\r\n");
+//! assert_eq!(decoder.error(), None);
+//! ```
+
+use memchr::{memchr, memchr2};
+
+pub use crate::line::BareLf;
+
+/// Limits and policy of a [`DotDecoder`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct DotConfig {
+    /// What a bare LF in the body means. Whatever the policy, a bare LF never starts a
+    /// terminator.
+    pub bare_lf: BareLf,
+    /// Maximum decoded body size in bytes; `None` for no limit. Past it, output stops
+    /// (exactly at the limit), [`DotError::TooLarge`] is recorded and the decoder keeps
+    /// consuming up to the terminator (SMTP `552` semantics).
+    pub max_size: Option<u64>,
+}
+
+impl DotConfig {
+    /// Sets the bare-LF policy.
+    pub fn bare_lf(mut self, policy: BareLf) -> Self {
+        self.bare_lf = policy;
+        self
+    }
+
+    /// Sets the maximum decoded body size.
+    pub fn max_size(mut self, max: u64) -> Self {
+        self.max_size = Some(max);
+        self
+    }
+}
+
+/// What was wrong with a dot-stuffed body. The decoder records the first error and keeps
+/// consuming to the real terminator, so the session stays in sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+pub enum DotError {
+    /// A bare LF under [`BareLf::Reject`].
+    #[error("bare LF (line feed without carriage return) at offset {offset} of the data")]
+    BareLf {
+        /// Offset of the LF, counted from the first byte given to the decoder.
+        offset: u64,
+    },
+    /// The decoded body is larger than [`DotConfig::max_size`].
+    #[error("message body exceeds the limit of {limit} bytes")]
+    TooLarge {
+        /// The configured limit.
+        limit: u64,
+    },
+}
+
+/// Result of one [`DotDecoder::decode`] or [`DotEncoder::encode`] call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Progress {
+    /// Input bytes consumed. Less than the input's length only when the terminator was
+    /// found: the bytes after it belong to whatever comes next.
+    pub consumed: usize,
+    /// Whether the terminating `.` line has been consumed.
+    pub complete: bool,
+}
+
+/// One step of a streaming codec: `consumed` input bytes were used up and `data` is the next
+/// piece of output (possibly empty). `data` borrows the input or is a constant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Step<'a> {
+    /// Input bytes used up by this step (may be 0 when `data` is not empty).
+    pub consumed: usize,
+    /// Output produced by this step.
+    pub data: &'a [u8],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DecState {
+    /// At the start of a line. `term_ok`: the previous line ended with CRLF (or this is the
+    /// first line), so a `.` CRLF line here is the terminator.
+    LineStart { term_ok: bool },
+    /// Inside a line; `prev_cr`: the last byte consumed was CR.
+    Mid { prev_cr: bool },
+    /// A `.` at the start of a line was consumed and held back.
+    Dot { term_ok: bool },
+    /// `.` CR at the start of a line were consumed and held back.
+    DotCr { term_ok: bool },
+    /// The terminator was consumed.
+    Done,
+}
+
+/// Streaming dot-stuffing decoder (SMTP `DATA` receiver, POP3 multi-line reply reader).
+///
+/// Feed it the bytes that follow the `354` reply (or the `+OK` line) with
+/// [`decode`](DotDecoder::decode) or, for a pull style, [`decode_step`](DotDecoder::decode_step).
+/// It un-stuffs leading dots and stops after the terminator, telling how many input bytes it
+/// consumed. The body it emits includes the final CRLF of the last line.
+///
+/// ```
+/// use correo_wire::dot::{BareLf, DotConfig, DotDecoder, DotError};
+///
+/// // A smuggling attempt: "\n.\n" must not end the message.
+/// let wire = b"Subject: hi\r\n\r\nbody\n.\nMAIL FROM:<evil@x>\r\n.\r\n";
+/// let mut decoder = DotDecoder::new(DotConfig::default().bare_lf(BareLf::Reject));
+/// let mut body = Vec::new();
+/// let progress = decoder.decode(wire, |piece| body.extend_from_slice(piece));
+/// assert!(progress.complete);
+/// assert_eq!(progress.consumed, wire.len()); // the whole thing was one message
+/// assert_eq!(decoder.error(), Some(&DotError::BareLf { offset: 19 }));
+/// ```
+#[derive(Debug, Clone)]
+pub struct DotDecoder {
+    config: DotConfig,
+    state: DecState,
+    /// Input bytes consumed so far.
+    offset: u64,
+    /// Decoded body length, counting bytes past the size limit too.
+    body_len: u64,
+    error: Option<DotError>,
+    too_large: bool,
+}
+
+impl Default for DotDecoder {
+    fn default() -> Self {
+        DotDecoder::new(DotConfig::default())
+    }
+}
+
+impl DotDecoder {
+    /// A decoder at the start of a body.
+    pub fn new(config: DotConfig) -> Self {
+        DotDecoder {
+            config,
+            state: DecState::LineStart { term_ok: true },
+            offset: 0,
+            body_len: 0,
+            error: None,
+            too_large: false,
+        }
+    }
+
+    /// Makes the decoder ready for a new body, keeping its configuration.
+    pub fn reset(&mut self) {
+        *self = DotDecoder::new(self.config);
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &DotConfig {
+        &self.config
+    }
+
+    /// Whether the terminator has been consumed.
+    pub fn is_complete(&self) -> bool {
+        self.state == DecState::Done
+    }
+
+    /// The first error met so far, if any. The body should be rejected when this is `Some`
+    /// (after the terminator, so the session stays in sync).
+    pub fn error(&self) -> Option<&DotError> {
+        self.error.as_ref()
+    }
+
+    /// Whether the size limit was exceeded (also reported by [`error`](DotDecoder::error)
+    /// when it was the first error).
+    pub fn size_exceeded(&self) -> bool {
+        self.too_large
+    }
+
+    /// Decoded body length so far, including bytes past the size limit that were not
+    /// emitted.
+    pub fn body_len(&self) -> u64 {
+        self.body_len
+    }
+
+    /// Input bytes consumed so far (terminator included once complete).
+    pub fn consumed(&self) -> u64 {
+        self.offset
+    }
+
+    /// Decodes `input`, passing each piece of body to `sink`, until the input is used up or
+    /// the terminator is consumed.
+    pub fn decode<F: FnMut(&[u8])>(&mut self, input: &[u8], mut sink: F) -> Progress {
+        let mut pos = 0;
+        while self.state != DecState::Done {
+            let rest = input.get(pos..).unwrap_or_default();
+            if rest.is_empty() {
+                break;
+            }
+            let step = self.decode_step(rest);
+            if !step.data.is_empty() {
+                sink(step.data);
+            }
+            pos += step.consumed;
+        }
+        Progress {
+            consumed: pos,
+            complete: self.is_complete(),
+        }
+    }
+
+    /// Decodes `input`, appending the body to `out`. See [`decode`](DotDecoder::decode).
+    pub fn decode_into(&mut self, input: &[u8], out: &mut Vec<u8>) -> Progress {
+        self.decode(input, |piece| out.extend_from_slice(piece))
+    }
+
+    /// One pull step: consumes some of `input` and returns the next piece of body. Call it
+    /// again with the unconsumed rest until the rest is empty or the decoder is
+    /// [complete](DotDecoder::is_complete). Every step consumes input, produces output or
+    /// changes state, so such a loop always ends.
+    pub fn decode_step<'a>(&mut self, input: &'a [u8]) -> Step<'a> {
+        let step = self.step_inner(input);
+        self.offset = self.offset.saturating_add(step.consumed as u64);
+        self.limit(step)
+    }
+
+    /// Applies the size limit to a step's output.
+    fn limit<'a>(&mut self, step: Step<'a>) -> Step<'a> {
+        let len = step.data.len() as u64;
+        let before = self.body_len;
+        self.body_len = before.saturating_add(len);
+        let Some(max) = self.config.max_size else {
+            return step;
+        };
+        if self.body_len <= max {
+            return step;
+        }
+        if !self.too_large {
+            self.too_large = true;
+            if self.error.is_none() {
+                self.error = Some(DotError::TooLarge { limit: max });
+            }
+        }
+        let allowed = max.saturating_sub(before).min(len) as usize;
+        Step {
+            consumed: step.consumed,
+            data: step.data.get(..allowed).unwrap_or_default(),
+        }
+    }
+
+    fn bare_lf_at(&mut self, index: usize) {
+        if self.config.bare_lf == BareLf::Reject && self.error.is_none() {
+            self.error = Some(DotError::BareLf {
+                offset: self.offset.saturating_add(index as u64),
+            });
+        }
+    }
+
+    /// The output for a bare LF that ends a `.` line (kept, since it is no terminator).
+    fn dot_line_bare_lf(&self) -> &'static [u8] {
+        match self.config.bare_lf {
+            BareLf::Normalize => b".\r\n",
+            BareLf::Reject | BareLf::Accept => b".\n",
+        }
+    }
+
+    fn step_inner<'a>(&mut self, input: &'a [u8]) -> Step<'a> {
+        let Some(&first) = input.first() else {
+            return Step {
+                consumed: 0,
+                data: &[],
+            };
+        };
+        match self.state {
+            DecState::Done => Step {
+                consumed: 0,
+                data: &[],
+            },
+            DecState::LineStart { term_ok } => {
+                if first == b'.' {
+                    self.state = DecState::Dot { term_ok };
+                    Step {
+                        consumed: 1,
+                        data: &[],
+                    }
+                } else {
+                    self.scan(input, false)
+                }
+            }
+            DecState::Dot { term_ok } => match first {
+                b'\r' => {
+                    self.state = DecState::DotCr { term_ok };
+                    Step {
+                        consumed: 1,
+                        data: &[],
+                    }
+                }
+                b'\n' => {
+                    // `.` ended by a bare LF: never a terminator; the dot line is kept.
+                    self.bare_lf_at(0);
+                    self.state = DecState::LineStart { term_ok: false };
+                    Step {
+                        consumed: 1,
+                        data: self.dot_line_bare_lf(),
+                    }
+                }
+                _ => {
+                    // A leading dot followed by other characters is deleted (this is
+                    // also what turns ".." into ".").
+                    self.scan(input, false)
+                }
+            },
+            DecState::DotCr { term_ok } => {
+                if first == b'\n' {
+                    if term_ok {
+                        self.state = DecState::Done;
+                        Step {
+                            consumed: 1,
+                            data: &[],
+                        }
+                    } else {
+                        // "." CRLF after a bare line ending: content, kept as is.
+                        self.state = DecState::LineStart { term_ok: true };
+                        Step {
+                            consumed: 1,
+                            data: b".\r\n",
+                        }
+                    }
+                } else {
+                    // ".\r" followed by more: the dot is deleted, the CR is content.
+                    self.state = DecState::Mid { prev_cr: true };
+                    Step {
+                        consumed: 0,
+                        data: b"\r",
+                    }
+                }
+            }
+            DecState::Mid { prev_cr } => self.scan(input, prev_cr),
+        }
+    }
+
+    /// The hot path: copy a run of lines from `input`, memchr-driven, stopping at a line
+    /// that starts with a dot, at a bare LF that must be rewritten, or at the end of input.
+    /// `prev_cr`: the byte before `input[0]` was CR.
+    fn scan<'a>(&mut self, input: &'a [u8], prev_cr: bool) -> Step<'a> {
+        let mut from = 0;
+        loop {
+            let Some(k) = input.get(from..).and_then(|s| memchr(b'\n', s)) else {
+                // No line end: the rest is content.
+                let prev = input.last().map_or(prev_cr, |&b| b == b'\r');
+                self.state = DecState::Mid { prev_cr: prev };
+                return Step {
+                    consumed: input.len(),
+                    data: input,
+                };
+            };
+            let lf = from + k;
+            let crlf = if lf == 0 {
+                prev_cr
+            } else {
+                input.get(lf - 1) == Some(&b'\r')
+            };
+            if !crlf {
+                self.bare_lf_at(lf);
+                if self.config.bare_lf == BareLf::Normalize {
+                    if lf > 0 {
+                        // Emit up to the LF; the next step rewrites it.
+                        self.state = DecState::Mid { prev_cr: false };
+                        return Step {
+                            consumed: lf,
+                            data: input.get(..lf).unwrap_or_default(),
+                        };
+                    }
+                    self.state = DecState::LineStart { term_ok: false };
+                    return Step {
+                        consumed: 1,
+                        data: b"\r\n",
+                    };
+                }
+            }
+            let end = lf + 1;
+            match input.get(end) {
+                Some(b'.') | None => {
+                    self.state = DecState::LineStart { term_ok: crlf };
+                    return Step {
+                        consumed: end,
+                        data: input.get(..end).unwrap_or_default(),
+                    };
+                }
+                Some(_) => from = end,
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EncState {
+    /// At the start of a line (or of the body).
+    LineStart,
+    /// Inside a line.
+    Mid,
+    /// A CR was emitted; an LF right after it completes the CRLF, anything else gets an LF
+    /// inserted first.
+    Cr,
+    /// `finish` was called.
+    Finished,
+}
+
+/// Streaming dot-stuffing encoder (SMTP `DATA` sender, POP3 multi-line reply writer).
+///
+/// Normalises every bare CR and bare LF to CRLF, doubles a dot at the start of every line,
+/// and on [`finish`](DotEncoder::finish) adds the final CRLF if missing and the `.` CRLF
+/// terminator. The output is the same whatever the input split.
+///
+/// ```
+/// use correo_wire::dot::DotEncoder;
+///
+/// let mut encoder = DotEncoder::new();
+/// let mut wire = Vec::new();
+/// for piece in [&b".a\r"[..], b"\n.b\rc"] {
+///     encoder.encode(piece, |out| wire.extend_from_slice(out));
+/// }
+/// encoder.finish(|out| wire.extend_from_slice(out));
+/// assert_eq!(wire, b"..a\r\n..b\r\nc\r\n.\r\n");
+/// ```
+#[derive(Debug, Clone)]
+pub struct DotEncoder {
+    state: EncState,
+}
+
+impl Default for DotEncoder {
+    fn default() -> Self {
+        DotEncoder::new()
+    }
+}
+
+impl DotEncoder {
+    /// An encoder at the start of a body.
+    pub fn new() -> Self {
+        DotEncoder {
+            state: EncState::LineStart,
+        }
+    }
+
+    /// Encodes a whole body in one go, terminator included.
+    pub fn encode_all(body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(body.len() + body.len() / 64 + 8);
+        let mut encoder = DotEncoder::new();
+        encoder.encode(body, |piece| out.extend_from_slice(piece));
+        encoder.finish(|piece| out.extend_from_slice(piece));
+        out
+    }
+
+    /// Makes the encoder ready for a new body.
+    pub fn reset(&mut self) {
+        self.state = EncState::LineStart;
+    }
+
+    /// Whether [`finish`](DotEncoder::finish) has been called.
+    pub fn is_finished(&self) -> bool {
+        self.state == EncState::Finished
+    }
+
+    /// Encodes `input`, passing each piece of output to `sink`. Input given after
+    /// [`finish`](DotEncoder::finish) is ignored.
+    pub fn encode<F: FnMut(&[u8])>(&mut self, input: &[u8], mut sink: F) -> Progress {
+        let mut pos = 0;
+        while self.state != EncState::Finished {
+            let rest = input.get(pos..).unwrap_or_default();
+            if rest.is_empty() {
+                break;
+            }
+            let step = self.encode_step(rest);
+            if !step.data.is_empty() {
+                sink(step.data);
+            }
+            pos += step.consumed;
+        }
+        Progress {
+            consumed: pos,
+            complete: self.is_finished(),
+        }
+    }
+
+    /// Encodes `input`, appending to `out`.
+    pub fn encode_into(&mut self, input: &[u8], out: &mut Vec<u8>) {
+        self.encode(input, |piece| out.extend_from_slice(piece));
+    }
+
+    /// Ends the body: the final CRLF if the last line lacks one, then `.` CRLF.
+    pub fn finish<F: FnMut(&[u8])>(&mut self, mut sink: F) {
+        let tail: &[u8] = match self.state {
+            EncState::LineStart => b".\r\n",
+            EncState::Mid => b"\r\n.\r\n",
+            EncState::Cr => b"\n.\r\n",
+            EncState::Finished => b"",
+        };
+        self.state = EncState::Finished;
+        if !tail.is_empty() {
+            sink(tail);
+        }
+    }
+
+    /// One pull step: consumes some of `input` and returns the next piece of output. Call
+    /// it again with the unconsumed rest until the rest is empty; every step consumes input
+    /// or produces output, so such a loop always ends.
+    pub fn encode_step<'a>(&mut self, input: &'a [u8]) -> Step<'a> {
+        let Some(&first) = input.first() else {
+            return Step {
+                consumed: 0,
+                data: &[],
+            };
+        };
+        match self.state {
+            EncState::Finished => Step {
+                consumed: input.len(),
+                data: &[],
+            },
+            EncState::Cr => {
+                self.state = EncState::LineStart;
+                if first == b'\n' {
+                    Step {
+                        consumed: 1,
+                        data: b"\n",
+                    }
+                } else {
+                    Step {
+                        consumed: 0,
+                        data: b"\n",
+                    }
+                }
+            }
+            EncState::LineStart if first == b'.' => {
+                // Emit an extra dot; the original goes out with the next run.
+                self.state = EncState::Mid;
+                Step {
+                    consumed: 0,
+                    data: b".",
+                }
+            }
+            EncState::LineStart | EncState::Mid => self.encode_run(input),
+        }
+    }
+
+    /// The hot path: copy a run of well-formed CRLF lines, stopping before a bare CR or LF,
+    /// after the dot that starts a line (so that it gets doubled), or at the end of input.
+    fn encode_run<'a>(&mut self, input: &'a [u8]) -> Step<'a> {
+        let mut from = 0;
+        loop {
+            let Some(k) = input.get(from..).and_then(|s| memchr2(b'\r', b'\n', s)) else {
+                self.state = EncState::Mid;
+                return Step {
+                    consumed: input.len(),
+                    data: input,
+                };
+            };
+            let at = from + k;
+            if input.get(at) == Some(&b'\n') {
+                // Bare LF: emit up to it, then CRLF in its place.
+                if at > 0 {
+                    self.state = EncState::Mid;
+                    return Step {
+                        consumed: at,
+                        data: input.get(..at).unwrap_or_default(),
+                    };
+                }
+                self.state = EncState::LineStart;
+                return Step {
+                    consumed: 1,
+                    data: b"\r\n",
+                };
+            }
+            // A CR.
+            match input.get(at + 1) {
+                Some(b'\n') => {
+                    let end = at + 2;
+                    match input.get(end) {
+                        None => {
+                            self.state = EncState::LineStart;
+                            return Step {
+                                consumed: end,
+                                data: input,
+                            };
+                        }
+                        Some(b'.') => {
+                            // Emit through the dot, consume before it: the dot goes out
+                            // twice.
+                            self.state = EncState::Mid;
+                            return Step {
+                                consumed: end,
+                                data: input.get(..=end).unwrap_or_default(),
+                            };
+                        }
+                        Some(_) => from = end,
+                    }
+                }
+                // A CR at the end of input, or a bare CR: emit through it; the next step
+                // supplies the LF.
+                _ => {
+                    self.state = EncState::Cr;
+                    return Step {
+                        consumed: at + 1,
+                        data: input.get(..=at).unwrap_or_default(),
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// Normalises line endings the way [`DotEncoder`] does (bare CR and bare LF become CRLF,
+/// a final CRLF is added to a non-empty body that lacks one): what decoding the encoder's
+/// output gives back.
+pub fn normalize_line_endings(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + 2);
+    let mut i = 0;
+    while let Some(&b) = body.get(i) {
+        match b {
+            b'\r' => {
+                out.extend_from_slice(b"\r\n");
+                if body.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+            }
+            b'\n' => out.extend_from_slice(b"\r\n"),
+            _ => out.push(b),
+        }
+        i += 1;
+    }
+    if !out.is_empty() && !out.ends_with(b"\r\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
