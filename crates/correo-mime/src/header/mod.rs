@@ -1,9 +1,498 @@
-//! Header fields. (Being built: see issue 3.)
+//! Header fields: the raw block, unfolding, RFC 2047 decoding, and typed grammars.
+//!
+//! [`parse_block`] splits a header block into [`RawField`]s without copying: every field
+//! keeps its exact bytes (DKIM needs them) and its offset, in original order. Typed views
+//! are parsed on demand from a field's value:
+//!
+//! - [`ContentType`] and [`ContentDisposition`], with RFC 2045 parameters and RFC 2231
+//!   continuations and charsets ([`Params`]).
+//! - Unstructured text ([`RawField::text`], [`decode_unstructured`]) with RFC 2047 encoded
+//!   words and RFC 6532 UTF-8.
+//!
+//! Every parser here is total: it never fails and never panics; what was wrong is recorded
+//! as a [`HeaderDefect`] with the byte offset where it was found.
+//!
+//! ```
+//! use correo_mime::header::{parse_block, ContentType};
+//!
+//! let msg = b"Subject: =?utf-8?q?caf=C3=A9?=\r\nContent-Type: text/plain;\r\n charset=\"UTF-8\"\r\n\r\nbody";
+//! let block = parse_block(msg);
+//! assert_eq!(block.fields.len(), 2);
+//! assert_eq!(block.get("subject").unwrap().text(), "café");
+//! let ct = ContentType::parse(block.get("content-type").unwrap().value);
+//! assert_eq!(ct.mime_type(), "text");
+//! assert_eq!(ct.charset().as_deref(), Some("UTF-8"));
+//! assert_eq!(&msg[block.body_offset..], b"body");
+//! ```
+
+use std::borrow::Cow;
+
+use crate::defect::Defect;
+
+mod encoded_word;
+pub(crate) mod lex;
+mod params;
+
+pub use encoded_word::{decode_unstructured, decode_unstructured_with_defects};
+pub use params::{ContentDisposition, ContentType, Disposition, Param, Params, filename_of};
 
 /// A defect in a header field or header block.
+///
+/// Offsets (in the [`Defect`] that wraps it) are relative to the slice given to the parser
+/// that found it: the whole block for [`parse_block`], the field value for typed parsers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum HeaderDefect {
-    /// A line in the header block had no colon.
+    /// A line in the header block was neither a field nor a continuation (it had no colon,
+    /// or its name had characters a field name cannot have); the body was taken to start
+    /// at that line, as if the blank line separating header and body were missing.
     MissingColon,
+    /// The first line of the block began with whitespace (a continuation of nothing); it
+    /// was skipped.
+    FirstLineIsContinuation,
+    /// A field had an empty name (the line began with a colon).
+    EmptyFieldName,
+    /// A field name was followed by whitespace before the colon (obsolete syntax).
+    WhitespaceBeforeColon,
+    /// A field was longer than the configured limit.
+    FieldTooLong,
+    /// The block had more fields than the configured limit; the rest were treated as body.
+    TooManyFields,
+    /// Something that looked like an RFC 2047 encoded word was malformed; kept as-is.
+    InvalidEncodedWord,
+    /// An RFC 2047 encoded word named a charset that is not known; its bytes were read as
+    /// UTF-8 with replacement.
+    UnknownCharset,
+    /// An RFC 2047 encoded word was not separated from the surrounding text by whitespace
+    /// (decoded anyway).
+    EncodedWordNotSeparated,
+    /// Raw bytes in a header were not valid UTF-8; they were replaced by U+FFFD.
+    InvalidUtf8,
+    /// A quoted string had no closing quote.
+    UnterminatedQuotedString,
+    /// A comment had no closing parenthesis.
+    UnterminatedComment,
+    /// A domain literal had no closing bracket.
+    UnterminatedDomainLiteral,
+    /// The `Content-Type` value was not `type/subtype`; `text/plain` was assumed.
+    InvalidContentType,
+    /// The `Content-Disposition` value had no disposition type.
+    InvalidDisposition,
+    /// A parameter was not introduced by `;`.
+    MissingSemicolon,
+    /// A parameter had no `=` and value; skipped.
+    ParamWithoutValue,
+    /// A parameter value had characters that need quoting but was not quoted (kept).
+    UnquotedSpecialInParam,
+    /// A parameter appeared more than once; the first was kept.
+    DuplicateParam,
+    /// RFC 2231 continuation sections were missing (a gap in the numbering); the sections
+    /// present were joined.
+    MissingParamSection,
+    /// An RFC 2231 section appeared twice; the first was kept.
+    DuplicateParamSection,
+    /// An RFC 2231 extended value had a bad `%XX` escape or no `charset'language'` prefix.
+    InvalidExtendedValue,
+    /// There were more parameters than the limit; the rest were ignored.
+    TooManyParams,
+    /// Junk after the value that the grammar does not allow; ignored.
+    TrailingGarbage,
+}
+
+/// Limits for [`parse_block_with_limits`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeaderLimits {
+    /// Most fields in one block; the line where this is exceeded is taken as the body start.
+    pub max_fields: usize,
+}
+
+impl Default for HeaderLimits {
+    fn default() -> Self {
+        HeaderLimits { max_fields: 10_000 }
+    }
+}
+
+/// One header field exactly as it appears in the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawField<'a> {
+    /// The field name, without the colon (and without whitespace before it), case kept.
+    pub name: &'a [u8],
+    /// Everything after the colon up to (excluding) the final line ending; folding kept.
+    pub value: &'a [u8],
+    /// The whole field including its final line ending (what DKIM signs).
+    pub raw: &'a [u8],
+    /// Offset of `raw` in the slice given to [`parse_block`].
+    pub offset: usize,
+}
+
+impl<'a> RawField<'a> {
+    /// Whether the field name equals `name`, ASCII case-insensitively.
+    pub fn name_eq(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name.as_bytes())
+    }
+
+    /// The field name as text (field names are ASCII; anything else is replaced).
+    pub fn name_str(&self) -> Cow<'a, str> {
+        String::from_utf8_lossy(self.name)
+    }
+
+    /// The value unfolded: every line ending inside it removed (the whitespace that
+    /// follows is kept), leading whitespace trimmed. Borrowed unless the value was folded.
+    pub fn unfolded(&self) -> Cow<'a, [u8]> {
+        unfold(self.value)
+    }
+
+    /// The value as text: unfolded, RFC 2047 encoded words decoded, raw UTF-8 (RFC 6532)
+    /// kept; invalid UTF-8 is replaced by U+FFFD. Borrowed when nothing had to change.
+    pub fn text(&self) -> Cow<'a, str> {
+        match unfold(self.value) {
+            Cow::Borrowed(b) => decode_unstructured(b),
+            Cow::Owned(v) => Cow::Owned(decode_unstructured(&v).into_owned()),
+        }
+    }
+}
+
+/// Removes line endings inside a header value (RFC 5322 unfolding) and trims leading
+/// whitespace. Borrowed when the value has no line ending.
+pub fn unfold(value: &[u8]) -> Cow<'_, [u8]> {
+    let start = value
+        .iter()
+        .position(|&b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .unwrap_or(value.len());
+    let value = value.get(start..).unwrap_or_default();
+    if memchr::memchr(b'\n', value).is_none() {
+        return Cow::Borrowed(value);
+    }
+    let mut out = Vec::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(i) = memchr::memchr(b'\n', rest) {
+        let (line, tail) = rest.split_at(i);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        out.extend_from_slice(line);
+        rest = tail.get(1..).unwrap_or_default();
+    }
+    out.extend_from_slice(rest);
+    Cow::Owned(out)
+}
+
+/// A parsed header block: the fields in original order and where the body starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderBlock<'a> {
+    /// The fields, in the order they appear.
+    pub fields: Vec<RawField<'a>>,
+    /// Offset of the first body byte (after the blank line), or the input length when the
+    /// block runs to the end of the input.
+    pub body_offset: usize,
+    /// A leading mbox `From ` envelope line (with its line ending), when the block began
+    /// with one; it is not a field.
+    pub unix_from: Option<&'a [u8]>,
+    /// What was wrong with the block, with offsets into the input.
+    pub defects: Vec<Defect>,
+}
+
+impl<'a> HeaderBlock<'a> {
+    /// The first field named `name` (ASCII case-insensitive).
+    pub fn get(&self, name: &str) -> Option<&RawField<'a>> {
+        self.fields.iter().find(|f| f.name_eq(name))
+    }
+
+    /// Every field named `name`, in order.
+    pub fn get_all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s RawField<'a>> + 's {
+        self.fields.iter().filter(move |f| f.name_eq(name))
+    }
+
+    /// The header bytes: the input up to the body (including the blank line).
+    pub fn len(&self) -> usize {
+        self.body_offset
+    }
+
+    /// Whether the block has no fields.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+}
+
+/// How a line that does not start with whitespace begins.
+enum LineStart {
+    /// A field: the name ends at `name_end`, the colon is at `colon`.
+    Field { name_end: usize, colon: usize },
+    /// An mbox `From ` line.
+    UnixFrom,
+    /// Not a field: the body starts here.
+    NotField,
+}
+
+fn classify(line: &[u8]) -> LineStart {
+    let mut i = 0;
+    while let Some(&b) = line.get(i) {
+        if b == b':' {
+            return LineStart::Field {
+                name_end: i,
+                colon: i,
+            };
+        }
+        if !(33..=126).contains(&b) {
+            break;
+        }
+        i += 1;
+    }
+    let name_end = i;
+    if name_end > 0 {
+        while let Some(&(b' ' | b'\t')) = line.get(i) {
+            i += 1;
+        }
+        if line.get(i) == Some(&b':') {
+            return LineStart::Field { name_end, colon: i };
+        }
+    }
+    if line.starts_with(b"From ") {
+        return LineStart::UnixFrom;
+    }
+    LineStart::NotField
+}
+
+#[inline]
+fn is_blank_line(input: &[u8], pos: usize) -> Option<usize> {
+    match input.get(pos) {
+        Some(b'\n') => Some(pos + 1),
+        Some(b'\r') if input.get(pos + 1) == Some(&b'\n') => Some(pos + 2),
+        _ => None,
+    }
+}
+
+/// Splits a header block into fields. Never fails: what is wrong is recorded in
+/// [`HeaderBlock::defects`]. Accepts CRLF and bare LF line endings.
+///
+/// The block ends at the first empty line (the body starts after it), at the first line
+/// that is not a field (the body starts at it, with [`HeaderDefect::MissingColon`]), or at
+/// the end of the input.
+pub fn parse_block(input: &[u8]) -> HeaderBlock<'_> {
+    parse_block_with_limits(input, &HeaderLimits::default())
+}
+
+/// [`parse_block`] with explicit limits.
+pub fn parse_block_with_limits<'a>(input: &'a [u8], limits: &HeaderLimits) -> HeaderBlock<'a> {
+    let mut block = HeaderBlock {
+        fields: Vec::with_capacity(16),
+        body_offset: input.len(),
+        unix_from: None,
+        defects: Vec::new(),
+    };
+    // (start, name_end, value_start) of the field being collected.
+    let mut cur: Option<(usize, usize, usize)> = None;
+    let len = input.len();
+    let mut pos = 0;
+    let finish = |block: &mut HeaderBlock<'a>, cur: Option<(usize, usize, usize)>, end: usize| {
+        if let Some((start, name_end, value_start)) = cur {
+            let raw = input.get(start..end).unwrap_or_default();
+            let mut vend = end;
+            if vend > value_start && input.get(vend - 1) == Some(&b'\n') {
+                vend -= 1;
+                if vend > value_start && input.get(vend - 1) == Some(&b'\r') {
+                    vend -= 1;
+                }
+            }
+            block.fields.push(RawField {
+                name: input.get(start..name_end).unwrap_or_default(),
+                value: input.get(value_start..vend).unwrap_or_default(),
+                raw,
+                offset: start,
+            });
+        }
+    };
+    while pos < len {
+        if let Some(after) = is_blank_line(input, pos) {
+            finish(&mut block, cur.take(), pos);
+            block.body_offset = after;
+            return block;
+        }
+        let line_end = memchr::memchr(b'\n', input.get(pos..).unwrap_or_default())
+            .map_or(len, |i| pos + i + 1);
+        let line = input.get(pos..line_end).unwrap_or_default();
+        match line.first() {
+            Some(b' ' | b'\t') => {
+                if cur.is_none() {
+                    block
+                        .defects
+                        .push(Defect::at(HeaderDefect::FirstLineIsContinuation, pos));
+                }
+            }
+            _ => match classify(line) {
+                LineStart::Field { name_end, colon } => {
+                    finish(&mut block, cur.take(), pos);
+                    if block.fields.len() >= limits.max_fields {
+                        block
+                            .defects
+                            .push(Defect::at(HeaderDefect::TooManyFields, pos));
+                        block.body_offset = pos;
+                        return block;
+                    }
+                    if name_end == 0 {
+                        block
+                            .defects
+                            .push(Defect::at(HeaderDefect::EmptyFieldName, pos));
+                    } else if colon != name_end {
+                        block
+                            .defects
+                            .push(Defect::at(HeaderDefect::WhitespaceBeforeColon, pos));
+                    }
+                    cur = Some((pos, pos + name_end, pos + colon + 1));
+                }
+                LineStart::UnixFrom if pos == 0 => {
+                    block.unix_from = Some(line);
+                }
+                LineStart::UnixFrom | LineStart::NotField => {
+                    finish(&mut block, cur.take(), pos);
+                    block
+                        .defects
+                        .push(Defect::at(HeaderDefect::MissingColon, pos));
+                    block.body_offset = pos;
+                    return block;
+                }
+            },
+        }
+        pos = line_end;
+    }
+    finish(&mut block, cur.take(), len);
+    block.body_offset = len;
+    block
+}
+
+/// For a push parser: `Some(body_offset)` (exactly what [`parse_block`] would report) once
+/// the end of the header block is present in `input`, `None` while more bytes are needed.
+/// A block that simply runs to the end of the input returns `None`; at end of input, call
+/// [`parse_block`] on what there is.
+pub fn find_block_end(input: &[u8]) -> Option<usize> {
+    find_block_end_with_limits(input, &HeaderLimits::default())
+}
+
+/// [`find_block_end`] with explicit limits (they must match those given to
+/// [`parse_block_with_limits`]).
+pub fn find_block_end_with_limits(input: &[u8], limits: &HeaderLimits) -> Option<usize> {
+    let mut pos = 0;
+    let mut fields = 0usize;
+    loop {
+        if pos >= input.len() {
+            return None;
+        }
+        if let Some(after) = is_blank_line(input, pos) {
+            return Some(after);
+        }
+        let rest = input.get(pos..)?;
+        let first = *rest.first()?;
+        let line_end = pos + memchr::memchr(b'\n', rest)? + 1;
+        if first != b' ' && first != b'\t' {
+            match classify(input.get(pos..line_end)?) {
+                LineStart::Field { .. } => {
+                    if fields >= limits.max_fields {
+                        return Some(pos);
+                    }
+                    fields += 1;
+                }
+                LineStart::UnixFrom if pos == 0 => {}
+                LineStart::UnixFrom | LineStart::NotField => return Some(pos),
+            }
+        }
+        pos = line_end;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_basic_crlf_and_lf() {
+        for nl in ["\r\n", "\n"] {
+            let msg = format!("A: 1{nl}B:  two{nl} folded{nl}C:{nl}{nl}body");
+            let b = parse_block(msg.as_bytes());
+            assert_eq!(b.fields.len(), 3);
+            assert_eq!(b.fields[0].name, b"A");
+            assert_eq!(b.fields[0].value, b" 1");
+            assert_eq!(b.fields[0].raw, format!("A: 1{nl}").as_bytes());
+            assert_eq!(b.fields[1].value, format!("  two{nl} folded").as_bytes());
+            assert_eq!(&*b.fields[1].unfolded(), b"two folded");
+            assert_eq!(b.fields[2].value, b"");
+            assert_eq!(&msg.as_bytes()[b.body_offset..], b"body");
+            assert_eq!(find_block_end(msg.as_bytes()), Some(b.body_offset));
+            assert!(b.defects.is_empty());
+        }
+    }
+
+    #[test]
+    fn block_no_body_and_no_headers() {
+        let b = parse_block(b"A: 1\r\nB: 2");
+        assert_eq!(b.fields.len(), 2);
+        assert_eq!(b.fields[1].value, b" 2");
+        assert_eq!(b.body_offset, 10);
+        assert_eq!(find_block_end(b"A: 1\r\nB: 2"), None);
+
+        let b = parse_block(b"\r\nbody");
+        assert!(b.fields.is_empty());
+        assert_eq!(b.body_offset, 2);
+
+        let b = parse_block(b"just a body line\r\nmore\r\n");
+        assert!(b.fields.is_empty());
+        assert_eq!(b.body_offset, 0);
+        assert_eq!(b.defects[0].kind, HeaderDefect::MissingColon.into());
+        assert_eq!(find_block_end(b"just a body line\r\n"), Some(0));
+    }
+
+    #[test]
+    fn block_missing_separator() {
+        let msg = b"A: 1\r\nthis is body\r\n";
+        let b = parse_block(msg);
+        assert_eq!(b.fields.len(), 1);
+        assert_eq!(b.body_offset, 6);
+        assert_eq!(b.defects, vec![Defect::at(HeaderDefect::MissingColon, 6)]);
+        assert_eq!(find_block_end(msg), Some(6));
+    }
+
+    #[test]
+    fn block_unix_from_and_odd_lines() {
+        let msg = b"From a@b Sat Nov 23 19:48:38 2024\nX: y\n\n";
+        let b = parse_block(msg);
+        assert_eq!(
+            b.unix_from,
+            Some(&b"From a@b Sat Nov 23 19:48:38 2024\n"[..])
+        );
+        assert_eq!(b.fields.len(), 1);
+        assert_eq!(find_block_end(msg), Some(msg.len()));
+
+        let b = parse_block(b" cont\r\nSubject : x\r\n: empty\r\n\r\n");
+        assert_eq!(b.fields.len(), 2);
+        assert_eq!(b.fields[0].name, b"Subject");
+        assert_eq!(b.fields[0].value, b" x");
+        assert_eq!(b.fields[1].name, b"");
+        let kinds: Vec<_> = b.defects.iter().map(|d| d.kind.clone()).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                HeaderDefect::FirstLineIsContinuation.into(),
+                HeaderDefect::WhitespaceBeforeColon.into(),
+                HeaderDefect::EmptyFieldName.into()
+            ]
+        );
+    }
+
+    #[test]
+    fn find_end_waits_for_line() {
+        let msg = b"A: 1\r\n folded\r\nB: 2\r\n\r\nbody";
+        let full = parse_block(msg).body_offset;
+        for i in 0..msg.len() {
+            let r = find_block_end(&msg[..i]);
+            assert!(r.is_none() || r == Some(full), "prefix {i}: {r:?}");
+        }
+        assert_eq!(find_block_end(msg), Some(full));
+    }
+
+    #[test]
+    fn limits() {
+        let msg = b"A: 1\r\nB: 2\r\nC: 3\r\n\r\n";
+        let lim = HeaderLimits { max_fields: 2 };
+        let b = parse_block_with_limits(msg, &lim);
+        assert_eq!(b.fields.len(), 2);
+        assert_eq!(b.body_offset, 12);
+        assert_eq!(find_block_end_with_limits(msg, &lim), Some(12));
+    }
 }
