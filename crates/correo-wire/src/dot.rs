@@ -64,8 +64,8 @@ impl DotConfig {
     }
 }
 
-/// What was wrong with a dot-stuffed body. The decoder records the first error and keeps
-/// consuming to the real terminator, so the session stays in sync.
+/// What was wrong with a dot-stuffed body. The decoder records it and keeps consuming to
+/// the real terminator, so the session stays in sync.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum DotError {
     /// A bare LF under [`BareLf::Reject`].
@@ -134,7 +134,7 @@ enum DecState {
 /// let progress = decoder.decode(wire, |piece| body.extend_from_slice(piece));
 /// assert!(progress.complete);
 /// assert_eq!(progress.consumed, wire.len()); // the whole thing was one message
-/// assert_eq!(decoder.error(), Some(&DotError::BareLf { offset: 19 }));
+/// assert_eq!(decoder.error(), Some(DotError::BareLf { offset: 19 }));
 /// ```
 #[derive(Debug, Clone)]
 pub struct DotDecoder {
@@ -144,7 +144,8 @@ pub struct DotDecoder {
     offset: u64,
     /// Decoded body length, counting bytes past the size limit too.
     body_len: u64,
-    error: Option<DotError>,
+    /// Offset of the first bare LF (recorded under every policy).
+    bare_lf: Option<u64>,
     too_large: bool,
 }
 
@@ -162,7 +163,7 @@ impl DotDecoder {
             state: DecState::LineStart { term_ok: true },
             offset: 0,
             body_len: 0,
-            error: None,
+            bare_lf: None,
             too_large: false,
         }
     }
@@ -182,16 +183,27 @@ impl DotDecoder {
         self.state == DecState::Done
     }
 
-    /// The first error met so far, if any. The body should be rejected when this is `Some`
-    /// (after the terminator, so the session stays in sync).
-    pub fn error(&self) -> Option<&DotError> {
-        self.error.as_ref()
+    /// The error met so far, if any: [`DotError::BareLf`] (the first bare LF, under
+    /// [`BareLf::Reject`]) takes precedence over [`DotError::TooLarge`], so the answer does
+    /// not depend on how the input was split. The body should be rejected when this is
+    /// `Some`, after the terminator, so the session stays in sync.
+    pub fn error(&self) -> Option<DotError> {
+        match (self.config.bare_lf, self.bare_lf, self.config.max_size) {
+            (BareLf::Reject, Some(offset), _) => Some(DotError::BareLf { offset }),
+            (_, _, Some(limit)) if self.too_large => Some(DotError::TooLarge { limit }),
+            _ => None,
+        }
     }
 
-    /// Whether the size limit was exceeded (also reported by [`error`](DotDecoder::error)
-    /// when it was the first error).
+    /// Whether the size limit was exceeded.
     pub fn size_exceeded(&self) -> bool {
         self.too_large
+    }
+
+    /// Offset of the first bare LF seen, whatever the policy (useful to log a peer that
+    /// sends them under [`BareLf::Normalize`] or [`BareLf::Accept`]).
+    pub fn first_bare_lf(&self) -> Option<u64> {
+        self.bare_lf
     }
 
     /// Decoded body length so far, including bytes past the size limit that were not
@@ -252,12 +264,7 @@ impl DotDecoder {
         if self.body_len <= max {
             return step;
         }
-        if !self.too_large {
-            self.too_large = true;
-            if self.error.is_none() {
-                self.error = Some(DotError::TooLarge { limit: max });
-            }
-        }
+        self.too_large = true;
         let allowed = max.saturating_sub(before).min(len) as usize;
         Step {
             consumed: step.consumed,
@@ -266,10 +273,8 @@ impl DotDecoder {
     }
 
     fn bare_lf_at(&mut self, index: usize) {
-        if self.config.bare_lf == BareLf::Reject && self.error.is_none() {
-            self.error = Some(DotError::BareLf {
-                offset: self.offset.saturating_add(index as u64),
-            });
+        if self.bare_lf.is_none() {
+            self.bare_lf = Some(self.offset.saturating_add(index as u64));
         }
     }
 

@@ -501,6 +501,7 @@ impl LineFramer {
                                 let offset = self.offset;
                                 self.consume_buf(have);
                                 *pos += j + 1;
+                                self.offset = self.offset.saturating_add(j as u64 + 1);
                                 return Some(Err(LineError::TooLong {
                                     offset,
                                     len: len as u64,
