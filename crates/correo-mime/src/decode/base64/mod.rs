@@ -1,0 +1,600 @@
+//! Base64 (RFC 2045 §6.8, RFC 4648 alphabet) for message bodies: a streaming decoder that
+//! tolerates what real mail contains, and a line-folding encoder.
+//!
+//! The decoder:
+//! - skips line breaks and whitespace (space, tab, CR, LF) anywhere, silently;
+//! - skips characters outside the alphabet and records
+//!   [`DecodeDefect::InvalidBase64Char`] (one per run of adjacent bad bytes) at their offset;
+//! - decodes an unpadded tail and records [`DecodeDefect::Base64MissingPadding`];
+//! - keeps decoding after padding (concatenated blobs), recording
+//!   [`DecodeDefect::Base64DataAfterPadding`];
+//! - produces the same bytes and defects whatever the input split: at most 3 sextets are
+//!   carried between calls.
+//!
+//! Fast paths: on x86-64 with AVX2 (detected at run time) whole lines are decoded 32 bytes
+//! at a time while CRLF/LF line breaks are skipped in the same pass; otherwise a
+//! table-driven scalar loop decodes 8 characters at a time. Any irregular byte is handed
+//! to the byte-at-a-time state machine, so fast and slow paths agree exactly.
+
+use super::{DecodeDefect, Defects};
+use crate::defect::Defect;
+
+mod simd;
+
+/// Table value for a byte outside the alphabet.
+const INVALID: u8 = 0xFF;
+/// Table value for whitespace that is skipped silently.
+const WS: u8 = 0xFE;
+/// Table value for `=`.
+const PAD: u8 = 0xFD;
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+const DECODE: [u8; 256] = {
+    let mut t = [INVALID; 256];
+    let mut i = 0;
+    while i < 64 {
+        t[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    t[b' ' as usize] = WS;
+    t[b'\t' as usize] = WS;
+    t[b'\r' as usize] = WS;
+    t[b'\n' as usize] = WS;
+    t[b'=' as usize] = PAD;
+    t
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pad {
+    /// No padding seen in the current run.
+    None,
+    /// One `=` of a `==` seen (the byte was already emitted); one more expected.
+    ExpectOne,
+    /// Padding complete.
+    Done,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kernel {
+    Scalar,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+}
+
+/// A streaming base64 decoder for one body.
+///
+/// ```
+/// use correo_mime::decode::base64::Base64Decoder;
+///
+/// let mut d = Base64Decoder::new();
+/// let mut out = Vec::new();
+/// for b in b"SGVs\r\nbG8=" {
+///     d.decode(std::slice::from_ref(b), &mut out);
+/// }
+/// d.finish(&mut out);
+/// assert_eq!(out, b"Hello");
+/// assert!(d.take_defects().is_empty());
+/// ```
+#[derive(Debug, Clone)]
+pub struct Base64Decoder {
+    acc: u32,
+    n: u8,
+    pad: Pad,
+    /// Offset (from the body start) of the next input byte.
+    pos: usize,
+    /// Kind and end offset of the last skipped run, to record one defect per run.
+    skip_run: Option<(DecodeDefect, usize)>,
+    defects: Defects,
+    kernel: Kernel,
+    /// Line width (characters before the line break) the fast path expects.
+    width: usize,
+}
+
+impl Default for Base64Decoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Base64Decoder {
+    /// A decoder using the fastest kernel this CPU supports.
+    pub fn new() -> Self {
+        let mut d = Self::scalar();
+        #[cfg(target_arch = "x86_64")]
+        if simd::avx2_available() {
+            d.kernel = Kernel::Avx2;
+        }
+        d
+    }
+
+    /// A decoder that never uses SIMD (the scalar twin; same output and defects).
+    pub fn scalar() -> Self {
+        Base64Decoder {
+            acc: 0,
+            n: 0,
+            pad: Pad::None,
+            pos: 0,
+            skip_run: None,
+            defects: Defects::new(),
+            kernel: Kernel::Scalar,
+            width: 76,
+        }
+    }
+
+    /// True when this decoder uses a SIMD kernel.
+    pub fn is_simd(&self) -> bool {
+        self.kernel != Kernel::Scalar
+    }
+
+    /// Caps the number of defects recorded (see [`super::BodyDecoder::set_max_defects`]).
+    pub fn set_max_defects(&mut self, max: usize) {
+        self.defects.set_max(max);
+    }
+
+    /// Decodes the next bytes of the body, appending to `out`.
+    pub fn decode(&mut self, input: &[u8], out: &mut Vec<u8>) {
+        out.reserve(input.len() / 4 * 3 + 8);
+        let mut i = 0;
+        while i < input.len() {
+            if self.n == 0 && self.pad == Pad::None {
+                let rest = input.get(i..).unwrap_or_default();
+                let k = match self.kernel {
+                    Kernel::Scalar => fast_scalar(rest, out),
+                    #[cfg(target_arch = "x86_64")]
+                    Kernel::Avx2 => {
+                        let k = simd::decode_avx2(rest, out, &mut self.width);
+                        let rest2 = rest.get(k..).unwrap_or_default();
+                        k + fast_scalar(rest2, out)
+                    }
+                };
+                i += k;
+            }
+            // The byte-at-a-time machine takes over at an irregular byte, and runs until
+            // the state is clean again (or the input ends).
+            let start = i;
+            while let Some(&b) = input.get(i) {
+                if i > start && self.n == 0 && self.pad == Pad::None {
+                    break;
+                }
+                self.step(b, self.pos + i, out);
+                i += 1;
+            }
+        }
+        self.pos += input.len();
+    }
+
+    /// Ends the body: decodes an unpadded tail (recording a defect).
+    pub fn finish(&mut self, out: &mut Vec<u8>) {
+        let off = self.pos;
+        match self.n {
+            0 => {}
+            1 => self.defects.push(DecodeDefect::Base64TruncatedQuantum, off),
+            2 => {
+                out.push((self.acc >> 4) as u8);
+                self.defects.push(DecodeDefect::Base64MissingPadding, off);
+            }
+            _ => {
+                out.push((self.acc >> 10) as u8);
+                out.push((self.acc >> 2) as u8);
+                self.defects.push(DecodeDefect::Base64MissingPadding, off);
+            }
+        }
+        if self.pad == Pad::ExpectOne {
+            self.defects.push(DecodeDefect::Base64MissingPadding, off);
+        }
+        self.acc = 0;
+        self.n = 0;
+        self.pad = Pad::None;
+        self.skip_run = None;
+    }
+
+    /// Returns (and forgets) the defects found so far.
+    pub fn take_defects(&mut self) -> Vec<Defect> {
+        self.defects.take()
+    }
+
+    fn skip(&mut self, kind: DecodeDefect, off: usize) {
+        match &self.skip_run {
+            Some((k, end)) if *k == kind && *end == off => {}
+            _ => self.defects.push(kind.clone(), off),
+        }
+        self.skip_run = Some((kind, off + 1));
+    }
+
+    /// The reference state machine: one byte at offset `off`.
+    #[inline]
+    fn step(&mut self, b: u8, off: usize, out: &mut Vec<u8>) {
+        let v = DECODE[b as usize];
+        if v < 64 {
+            if self.pad != Pad::None {
+                self.defects.push(DecodeDefect::Base64DataAfterPadding, off);
+                self.pad = Pad::None;
+            }
+            self.acc = (self.acc << 6) | u32::from(v);
+            self.n += 1;
+            if self.n == 4 {
+                out.extend_from_slice(&[
+                    (self.acc >> 16) as u8,
+                    (self.acc >> 8) as u8,
+                    self.acc as u8,
+                ]);
+                self.acc = 0;
+                self.n = 0;
+            }
+        } else if v == WS {
+        } else if v == PAD {
+            match (self.pad, self.n) {
+                (Pad::None, 2) => {
+                    out.push((self.acc >> 4) as u8);
+                    self.acc = 0;
+                    self.n = 0;
+                    self.pad = Pad::ExpectOne;
+                }
+                (Pad::None, 3) => {
+                    out.push((self.acc >> 10) as u8);
+                    out.push((self.acc >> 2) as u8);
+                    self.acc = 0;
+                    self.n = 0;
+                    self.pad = Pad::Done;
+                }
+                (Pad::ExpectOne, _) => self.pad = Pad::Done,
+                _ => self.skip(DecodeDefect::Base64MisplacedPadding, off),
+            }
+        } else {
+            self.skip(DecodeDefect::InvalidBase64Char, off);
+        }
+    }
+}
+
+/// Decodes 8 characters into 6 bytes (as the first 6 of the returned 8), or `None` when
+/// one of them is not in the alphabet.
+#[inline]
+fn decode8(c: [u8; 8]) -> Option<[u8; 8]> {
+    let s = c.map(|b| DECODE[b as usize]);
+    if (s[0] | s[1] | s[2] | s[3] | s[4] | s[5] | s[6] | s[7]) & 0x80 != 0 {
+        return None;
+    }
+    let v = (u64::from(s[0]) << 58)
+        | (u64::from(s[1]) << 52)
+        | (u64::from(s[2]) << 46)
+        | (u64::from(s[3]) << 40)
+        | (u64::from(s[4]) << 34)
+        | (u64::from(s[5]) << 28)
+        | (u64::from(s[6]) << 22)
+        | (u64::from(s[7]) << 16);
+    Some(v.to_be_bytes())
+}
+
+#[inline]
+fn decode4(c: [u8; 4]) -> Option<[u8; 3]> {
+    let s = c.map(|b| DECODE[b as usize]);
+    if (s[0] | s[1] | s[2] | s[3]) & 0x80 != 0 {
+        return None;
+    }
+    let v = (u32::from(s[0]) << 18)
+        | (u32::from(s[1]) << 12)
+        | (u32::from(s[2]) << 6)
+        | u32::from(s[3]);
+    Some([(v >> 16) as u8, (v >> 8) as u8, v as u8])
+}
+
+/// The scalar fast path, from a clean state: decodes whole quanta 8 (or 4) characters at a
+/// time and skips CRLF/LF line breaks between quanta. Stops before anything else (which the
+/// state machine then handles) and returns the number of input bytes consumed.
+fn fast_scalar(input: &[u8], out: &mut Vec<u8>) -> usize {
+    let mut i = 0;
+    loop {
+        let rest = input.get(i..).unwrap_or_default();
+        if let Some(c) = rest.first_chunk::<8>() {
+            if let Some(b) = decode8(*c) {
+                simd::write8_advance(out, b, 6);
+                i += 8;
+                continue;
+            }
+        }
+        if let Some(c) = rest.first_chunk::<4>() {
+            if let Some(b) = decode4(*c) {
+                out.extend_from_slice(&b);
+                i += 4;
+                continue;
+            }
+        }
+        match rest {
+            [b'\r', b'\n', ..] => i += 2,
+            [b'\n', ..] => i += 1,
+            _ => return i,
+        }
+    }
+}
+
+/// Decodes a whole base64 body (see [`Base64Decoder`]); returns the bytes and the defects.
+pub fn decode(input: &[u8]) -> (Vec<u8>, Vec<Defect>) {
+    let mut d = Base64Decoder::new();
+    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 3);
+    d.decode(input, &mut out);
+    d.finish(&mut out);
+    (out, d.take_defects())
+}
+
+/// Encodes `input` as base64 in lines of `width` characters (rounded down to a multiple of
+/// 4, at least 4), each ended by CRLF, appending to `out`. An empty input appends nothing.
+/// MIME bodies use a width of 76 ([`encode_mime`]).
+pub fn encode_lines(input: &[u8], width: usize, out: &mut Vec<u8>) {
+    let width = (width / 4).max(1) * 4;
+    let per_line = width / 4 * 3;
+    let lines = input.len().div_ceil(per_line);
+    out.reserve(input.len().div_ceil(3) * 4 + lines * 2 + 8);
+    for line in input.chunks(per_line) {
+        let mut chunks = line.chunks_exact(6);
+        for c in &mut chunks {
+            let v = (u64::from(c[0]) << 40)
+                | (u64::from(c[1]) << 32)
+                | (u64::from(c[2]) << 24)
+                | (u64::from(c[3]) << 16)
+                | (u64::from(c[4]) << 8)
+                | u64::from(c[5]);
+            let mut o = [0u8; 8];
+            for (k, slot) in o.iter_mut().enumerate() {
+                *slot = ALPHABET[((v >> (42 - 6 * k)) & 63) as usize];
+            }
+            simd::write8_advance(out, o, 8);
+        }
+        encode_tail(chunks.remainder(), out);
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// Encodes up to 5 bytes, with padding.
+fn encode_tail(rest: &[u8], out: &mut Vec<u8>) {
+    for c in rest.chunks(3) {
+        let b0 = c.first().copied().unwrap_or(0);
+        let b1 = c.get(1).copied().unwrap_or(0);
+        let b2 = c.get(2).copied().unwrap_or(0);
+        let v = (u32::from(b0) << 16) | (u32::from(b1) << 8) | u32::from(b2);
+        let q = [
+            ALPHABET[(v >> 18) as usize & 63],
+            ALPHABET[(v >> 12) as usize & 63],
+            if c.len() > 1 {
+                ALPHABET[(v >> 6) as usize & 63]
+            } else {
+                b'='
+            },
+            if c.len() > 2 {
+                ALPHABET[v as usize & 63]
+            } else {
+                b'='
+            },
+        ];
+        out.extend_from_slice(&q);
+    }
+}
+
+/// Encodes `input` as a MIME base64 body: 76-character lines ended by CRLF.
+pub fn encode_mime(input: &[u8], out: &mut Vec<u8>) {
+    encode_lines(input, 76, out);
+}
+
+/// A streaming base64 encoder producing lines of a fixed width ended by CRLF.
+///
+/// ```
+/// use correo_mime::decode::base64::Base64Encoder;
+///
+/// let mut e = Base64Encoder::new(76);
+/// let mut out = Vec::new();
+/// e.encode(b"Hel", &mut out);
+/// e.encode(b"lo", &mut out);
+/// e.finish(&mut out);
+/// assert_eq!(out, b"SGVsbG8=\r\n");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Base64Encoder {
+    per_line: usize,
+    width: usize,
+    carry: Vec<u8>,
+}
+
+impl Base64Encoder {
+    /// An encoder with lines of `width` characters (rounded down to a multiple of 4, at
+    /// least 4; MIME uses 76).
+    pub fn new(width: usize) -> Self {
+        let width = (width / 4).max(1) * 4;
+        Base64Encoder {
+            per_line: width / 4 * 3,
+            width,
+            carry: Vec::new(),
+        }
+    }
+
+    /// Encodes the next bytes; whole lines are appended to `out`, the rest is held (less
+    /// than one line).
+    pub fn encode(&mut self, mut input: &[u8], out: &mut Vec<u8>) {
+        if !self.carry.is_empty() {
+            let need = self.per_line - self.carry.len();
+            let (a, b) = input.split_at(need.min(input.len()));
+            self.carry.extend_from_slice(a);
+            input = b;
+            if self.carry.len() < self.per_line {
+                return;
+            }
+            encode_lines(&self.carry, self.width, out);
+            self.carry.clear();
+        }
+        let whole = input.len() / self.per_line * self.per_line;
+        let (a, b) = input.split_at(whole);
+        encode_lines(a, self.width, out);
+        self.carry.extend_from_slice(b);
+    }
+
+    /// Ends the data: the last (short) line, padded, ended by CRLF.
+    pub fn finish(&mut self, out: &mut Vec<u8>) {
+        encode_lines(&self.carry, self.width, out);
+        self.carry.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::defect::DefectKind;
+
+    fn kinds(d: &[Defect]) -> Vec<(DecodeDefect, Option<usize>)> {
+        d.iter()
+            .map(|d| match &d.kind {
+                DefectKind::Decode(k) => (k.clone(), d.offset),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect()
+    }
+
+    fn both(input: &[u8]) -> (Vec<u8>, Vec<(DecodeDefect, Option<usize>)>) {
+        let mut results = Vec::new();
+        for mut d in [Base64Decoder::new(), Base64Decoder::scalar()] {
+            let mut out = Vec::new();
+            d.decode(input, &mut out);
+            d.finish(&mut out);
+            results.push((out, kinds(&d.take_defects())));
+            // byte at a time
+            let mut d2 = if d.is_simd() {
+                Base64Decoder::new()
+            } else {
+                Base64Decoder::scalar()
+            };
+            let mut out2 = Vec::new();
+            for b in input {
+                d2.decode(std::slice::from_ref(b), &mut out2);
+            }
+            d2.finish(&mut out2);
+            results.push((out2, kinds(&d2.take_defects())));
+        }
+        for r in &results[1..] {
+            assert_eq!(r, &results[0]);
+        }
+        results.swap_remove(0)
+    }
+
+    #[test]
+    fn rfc4648_vectors() {
+        for (dec, enc) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            let (out, d) = both(enc.as_bytes());
+            assert_eq!(out, dec.as_bytes(), "{enc}");
+            assert!(d.is_empty(), "{enc}: {d:?}");
+            let mut e = Vec::new();
+            encode_lines(dec.as_bytes(), 76, &mut e);
+            let expect = if enc.is_empty() {
+                String::new()
+            } else {
+                format!("{enc}\r\n")
+            };
+            assert_eq!(e, expect.as_bytes());
+        }
+    }
+
+    #[test]
+    fn whitespace_anywhere() {
+        let (out, d) = both(b" Zm\r\n9v\tYm\nFy \r\n");
+        assert_eq!(out, b"foobar");
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn unpadded_tail() {
+        let (out, d) = both(b"Zm9vYg");
+        assert_eq!(out, b"foob");
+        assert_eq!(d, vec![(DecodeDefect::Base64MissingPadding, Some(6))]);
+        let (out, d) = both(b"Zm9vYmE\r\n");
+        assert_eq!(out, b"fooba");
+        assert_eq!(d, vec![(DecodeDefect::Base64MissingPadding, Some(9))]);
+        let (out, d) = both(b"Zm9vY");
+        assert_eq!(out, b"foo");
+        assert_eq!(d, vec![(DecodeDefect::Base64TruncatedQuantum, Some(5))]);
+        let (out, d) = both(b"Zg=");
+        assert_eq!(out, b"f");
+        assert_eq!(d, vec![(DecodeDefect::Base64MissingPadding, Some(3))]);
+    }
+
+    #[test]
+    fn invalid_chars_skipped_and_flagged() {
+        let (out, d) = both(b"Zm9v!!Ym*Fy");
+        assert_eq!(out, b"foobar");
+        assert_eq!(
+            d,
+            vec![
+                (DecodeDefect::InvalidBase64Char, Some(4)),
+                (DecodeDefect::InvalidBase64Char, Some(8)),
+            ]
+        );
+        let (out, d) = both("Zm9v\u{e9}Zm9v".as_bytes());
+        assert_eq!(out, b"foofoo");
+        assert_eq!(d, vec![(DecodeDefect::InvalidBase64Char, Some(4))]);
+    }
+
+    #[test]
+    fn data_after_padding() {
+        let (out, d) = both(b"Zg==Zm8=");
+        assert_eq!(out, b"ffo");
+        assert_eq!(d, vec![(DecodeDefect::Base64DataAfterPadding, Some(4))]);
+        let (out, d) = both(b"Zm8===");
+        assert_eq!(out, b"fo");
+        assert_eq!(d, vec![(DecodeDefect::Base64MisplacedPadding, Some(4))]);
+        let (out, d) = both(b"=Zm8=");
+        assert_eq!(out, b"fo");
+        assert_eq!(d, vec![(DecodeDefect::Base64MisplacedPadding, Some(0))]);
+    }
+
+    #[test]
+    fn long_lines_and_odd_widths() {
+        let data: Vec<u8> = (0..5000u32).map(|i| (i * 7 + i / 13) as u8).collect();
+        for width in [4, 8, 60, 64, 72, 76, 100, 200] {
+            let mut enc = Vec::new();
+            encode_lines(&data, width, &mut enc);
+            let (out, d) = both(&enc);
+            assert_eq!(out, data, "width {width}");
+            assert!(d.is_empty());
+            let lf: Vec<u8> = enc.iter().copied().filter(|&b| b != b'\r').collect();
+            let (out, d) = both(&lf);
+            assert_eq!(out, data, "LF width {width}");
+            assert!(d.is_empty());
+        }
+        // odd width (not a multiple of 4): re-wrap the 76-col output at 75
+        let mut enc = Vec::new();
+        encode_lines(&data, 76, &mut enc);
+        let flat: Vec<u8> = enc
+            .iter()
+            .copied()
+            .filter(|&b| b != b'\r' && b != b'\n')
+            .collect();
+        let mut odd = Vec::new();
+        for l in flat.chunks(75) {
+            odd.extend_from_slice(l);
+            odd.extend_from_slice(b"\r\n");
+        }
+        let (out, d) = both(&odd);
+        assert_eq!(out, data);
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn streaming_encoder_matches_whole() {
+        let data: Vec<u8> = (0..1000u32).map(|i| (i * 31) as u8).collect();
+        let mut whole = Vec::new();
+        encode_mime(&data, &mut whole);
+        for split in [1, 2, 56, 57, 58, 100] {
+            let mut e = Base64Encoder::new(76);
+            let mut out = Vec::new();
+            for c in data.chunks(split) {
+                e.encode(c, &mut out);
+            }
+            e.finish(&mut out);
+            assert_eq!(out, whole, "split {split}");
+        }
+    }
+}
