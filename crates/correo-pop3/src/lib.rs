@@ -14,3 +14,5 @@ pub use codec::{
     ScanListing, Stat, Status, StatusLine, UidListing,
 };
 pub use error::{EncodeError, ParseError};
+pub mod client;
+pub mod server;
