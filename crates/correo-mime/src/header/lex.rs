@@ -137,7 +137,6 @@ impl<'a> Cursor<'a> {
 
     /// Reads a domain literal starting at `[`, returned with its brackets (whitespace and
     /// folding inside removed when present).
-    #[allow(dead_code)] // used by the address grammar
     pub(crate) fn domain_literal(&mut self, defects: &mut Vec<Defect>) -> Cow<'a, [u8]> {
         let start = self.pos;
         self.pos += 1;
@@ -173,7 +172,6 @@ impl<'a> Cursor<'a> {
     }
 }
 
-#[allow(dead_code)]
 fn strip_ws(s: &[u8]) -> Cow<'_, [u8]> {
     if s.iter().any(|&b| is_wsp(b)) {
         Cow::Owned(s.iter().copied().filter(|&b| !is_wsp(b)).collect())

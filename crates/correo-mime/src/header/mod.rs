@@ -29,11 +29,17 @@ use std::borrow::Cow;
 
 use crate::defect::Defect;
 
+mod address;
+mod date;
 mod encoded_word;
+mod ids;
 pub(crate) mod lex;
 mod params;
 
+pub use address::{Address, AddressList, Group, Mailbox, parse_address_list, parse_mailbox};
+pub use date::{DateDefect, DateTime};
 pub use encoded_word::{decode_unstructured, decode_unstructured_with_defects};
+pub use ids::{Protocol, Received, ReturnPath, parse_msg_id, parse_msg_ids};
 pub use params::{ContentDisposition, ContentType, Disposition, Param, Params, filename_of};
 
 /// A defect in a header field or header block.
@@ -97,6 +103,25 @@ pub enum HeaderDefect {
     TooManyParams,
     /// Junk after the value that the grammar does not allow; ignored.
     TrailingGarbage,
+    /// Addresses were separated by `;` instead of `,` (outside a group).
+    UnexpectedSemicolon,
+    /// A display name had an unquoted comma (`Doe, John <jd@x>`); joined into one name.
+    UnquotedCommaInName,
+    /// A group had no closing `;`.
+    UnterminatedGroup,
+    /// An address had no `@domain`.
+    MissingDomain,
+    /// A domain had characters or spaces a domain cannot have (kept).
+    InvalidDomain,
+    /// An angle address had no closing `>`.
+    MissingAngleClose,
+    /// Angle brackets held no address although a display name was given.
+    MissingAddress,
+    /// A display name was followed by a bare address without angle brackets (or a
+    /// message id had no angle brackets).
+    MissingAngleBrackets,
+    /// A date could not be read.
+    InvalidDate(DateDefect),
 }
 
 /// Limits for [`parse_block_with_limits`].
@@ -199,6 +224,39 @@ impl<'a> HeaderBlock<'a> {
     /// Every field named `name`, in order.
     pub fn get_all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s RawField<'a>> + 's {
         self.fields.iter().filter(move |f| f.name_eq(name))
+    }
+
+    /// The `Subject`, decoded.
+    pub fn subject(&self) -> Option<Cow<'a, str>> {
+        self.get("subject").map(RawField::text)
+    }
+
+    /// The `Date`, parsed.
+    pub fn date(&self) -> Option<Result<DateTime, DateDefect>> {
+        self.get("date").map(|f| DateTime::parse(f.value))
+    }
+
+    /// The addresses of the first field named `name` (`From`, `To`, `Cc`, ...).
+    pub fn addresses(&self, name: &str) -> Option<AddressList<'a>> {
+        self.get(name).map(|f| parse_address_list(f.value))
+    }
+
+    /// The `Message-ID`, without angle brackets.
+    pub fn message_id(&self) -> Option<Cow<'a, str>> {
+        self.get("message-id").and_then(|f| parse_msg_id(f.value))
+    }
+
+    /// The `Content-Type`, parsed (`None` when absent: the caller applies the default
+    /// for the context, [`ContentType::text_plain`] or [`ContentType::message_rfc822`]).
+    pub fn content_type(&self) -> Option<ContentType<'a>> {
+        self.get("content-type")
+            .map(|f| ContentType::parse(f.value))
+    }
+
+    /// The `Content-Disposition`, parsed.
+    pub fn content_disposition(&self) -> Option<ContentDisposition<'a>> {
+        self.get("content-disposition")
+            .map(|f| ContentDisposition::parse(f.value))
     }
 
     /// The header bytes: the input up to the body (including the blank line).
