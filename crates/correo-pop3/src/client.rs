@@ -435,6 +435,9 @@ impl Client {
     /// Takes bytes from the server (any split). On an error the session is closed, except
     /// for [`ClientError::DataBeforeTls`].
     pub fn receive(&mut self, bytes: &[u8]) -> Result<(), ClientError> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
         match self.reading {
             Reading::Closed => return Err(ClientError::Closed),
             Reading::TlsPending => {

@@ -400,6 +400,9 @@ impl Server {
 
     /// Takes bytes from the client (any split).
     pub fn receive(&mut self, bytes: &[u8]) -> Result<(), ServerError> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
         match self.phase {
             ServerPhase::Closed => return Err(ServerError::Closed),
             ServerPhase::TlsHandshake => {
