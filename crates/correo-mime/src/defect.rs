@@ -41,6 +41,8 @@ pub enum DefectKind {
     Decode(crate::decode::DecodeDefect),
     /// Text could not be decoded cleanly from its charset.
     Charset(crate::charset::CharsetDefect),
+    /// The multipart or nesting structure was malformed, or a limit was reached.
+    Structure(crate::multipart::StructureDefect),
 }
 
 impl From<crate::header::HeaderDefect> for DefectKind {

@@ -13,3 +13,8 @@ pub mod charset;
 pub mod decode;
 pub mod defect;
 pub mod header;
+pub mod maildir;
+pub mod mbox;
+pub mod message;
+pub mod multipart;
+pub mod push;

@@ -223,3 +223,155 @@ pub fn alice_messages() -> Vec<Vec<u8>> {
     assert_eq!(bodies.len(), 5);
     bodies
 }
+
+use correo_pop3::client::{Client, Event as CEvent};
+use correo_pop3::codec::{ResponseCode, apop_digest, apop_digest_matches};
+use correo_pop3::server::{Event as SEvent, MessageInfo, Server};
+use std::collections::BTreeMap;
+
+/// An in-memory mail store: user -> (password, messages as (uid, bytes)).
+#[derive(Debug, Clone, Default)]
+pub struct Store {
+    /// The accounts.
+    pub users: BTreeMap<Vec<u8>, (Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>)>,
+    /// The maildrop opened by the current session.
+    pub open: Option<Vec<u8>>,
+    /// Events the server raised, for assertions.
+    pub seen: Vec<SEvent>,
+    /// Size of the pieces message bytes are handed over in.
+    pub piece: usize,
+}
+
+impl Store {
+    /// Adds a user.
+    pub fn user(mut self, name: &str, password: &str, messages: &[&[u8]]) -> Self {
+        let msgs = messages
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (format!("uid{:04}", i + 1).into_bytes(), m.to_vec()))
+            .collect();
+        self.users.insert(
+            name.as_bytes().to_vec(),
+            (password.as_bytes().to_vec(), msgs),
+        );
+        self
+    }
+
+    fn maildrop(&self, user: &[u8]) -> Vec<MessageInfo> {
+        self.users[user]
+            .1
+            .iter()
+            .map(|(uid, m)| MessageInfo {
+                size: correo_wire::dot::normalize_line_endings(m).len() as u64,
+                uid: uid.clone(),
+            })
+            .collect()
+    }
+
+    fn login(&mut self, s: &mut Server, user: &[u8], ok: bool) {
+        if ok && self.users.contains_key(user) {
+            self.open = Some(user.to_vec());
+            s.accept_login(self.maildrop(user)).unwrap();
+        } else {
+            s.reject_login(Some(ResponseCode::Auth), b"").unwrap();
+        }
+    }
+
+    /// Answers every pending server event.
+    pub fn serve(&mut self, s: &mut Server) {
+        while let Some(ev) = s.poll_event() {
+            self.seen.push(ev.clone());
+            match ev {
+                SEvent::CheckPassword { user, password, .. } => {
+                    let ok = self.users.get(&user).is_some_and(|(p, _)| *p == password);
+                    self.login(s, &user, ok);
+                }
+                SEvent::CheckApop {
+                    user,
+                    digest,
+                    timestamp,
+                } => {
+                    let ok = self.users.get(&user).is_some_and(|(p, _)| {
+                        apop_digest_matches(&apop_digest(&timestamp, p), &digest)
+                    });
+                    self.login(s, &user, ok);
+                }
+                SEvent::NeedCramSecret { user } => match self.users.get(user.as_bytes()) {
+                    Some((p, _)) => {
+                        let p = p.clone();
+                        s.cram_secret(&p).unwrap();
+                    }
+                    None => s.reject_login(Some(ResponseCode::Auth), b"").unwrap(),
+                },
+                SEvent::OpenMaildrop { user, .. } => self.login(s, user.as_bytes(), true),
+                SEvent::Retrieve { msg, .. } => {
+                    let user = self.open.clone().unwrap();
+                    let body = self.users[&user].1[msg as usize - 1].1.clone();
+                    for part in body.chunks(self.piece.max(1)) {
+                        if !s.wants_message_data() {
+                            break;
+                        }
+                        s.message_data(part).unwrap();
+                    }
+                    s.message_end().unwrap();
+                }
+                SEvent::Update { deleted } => {
+                    let user = self.open.clone().unwrap();
+                    let msgs = &mut self.users.get_mut(&user).unwrap().1;
+                    msgs.retain(|(uid, _)| !deleted.iter().any(|d| d.uid == *uid));
+                    s.update_complete(true).unwrap();
+                }
+                SEvent::StartTls => s.tls_established().unwrap(),
+                SEvent::Closed => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+}
+
+/// Moves bytes both ways until neither side has anything to say; returns the client's
+/// events. `wire` records the conversation (`C: `/`S: ` chunks).
+pub fn pump(c: &mut Client, s: &mut Server, store: &mut Store, wire: &mut Vec<u8>) -> Vec<CEvent> {
+    let mut events = Vec::new();
+    loop {
+        let mut moved = false;
+        store.serve(s);
+        while let Some(out) = s.poll_transmit() {
+            wire.extend_from_slice(b"S: ");
+            wire.extend_from_slice(&out);
+            c.receive(&out).unwrap();
+            moved = true;
+        }
+        while let Some(e) = c.poll_event() {
+            if e == CEvent::StartTls {
+                c.tls_established().unwrap();
+            }
+            events.push(e);
+        }
+        while let Some(out) = c.poll_transmit() {
+            wire.extend_from_slice(b"C: ");
+            wire.extend_from_slice(&out);
+            if s.receive(&out).is_ok() {
+                moved = true;
+            }
+        }
+        if !moved {
+            return events;
+        }
+    }
+}
+
+/// Concatenated body chunks.
+pub fn bodies(events: &[CEvent]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut cur: Option<Vec<u8>> = None;
+    for e in events {
+        match e {
+            CEvent::MessageStart { .. } => cur = Some(Vec::new()),
+            CEvent::BodyChunk(c) => cur.as_mut().unwrap().extend_from_slice(c),
+            CEvent::MessageEnd { .. } => out.push(cur.take().unwrap()),
+            _ => {}
+        }
+    }
+    out
+}
