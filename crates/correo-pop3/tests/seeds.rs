@@ -17,7 +17,7 @@ fn message(size: usize, subject: &str) -> Vec<u8> {
     .into_bytes();
     let mut i = 0;
     while m.len() + 80 < size {
-        let line = format!("{:076}\r\n", i);
+        let line = format!("{i:076}\r\n");
         m.extend_from_slice(line.as_bytes());
         i += 1;
     }

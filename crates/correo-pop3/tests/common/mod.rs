@@ -229,11 +229,14 @@ use correo_pop3::codec::{ResponseCode, apop_digest, apop_digest_matches};
 use correo_pop3::server::{Event as SEvent, MessageInfo, Server};
 use std::collections::BTreeMap;
 
+/// One account: password and messages as (uid, bytes).
+pub type Account = (Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>);
+
 /// An in-memory mail store: user -> (password, messages as (uid, bytes)).
 #[derive(Debug, Clone, Default)]
 pub struct Store {
     /// The accounts.
-    pub users: BTreeMap<Vec<u8>, (Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>)>,
+    pub users: BTreeMap<Vec<u8>, Account>,
     /// The maildrop opened by the current session.
     pub open: Option<Vec<u8>>,
     /// Events the server raised, for assertions.
