@@ -31,6 +31,8 @@
 // Short names (b, i, j, s) are the clearest in byte-level parsers.
 #![allow(clippy::many_single_char_names)]
 
+pub mod authres;
+pub mod dmarc;
 pub mod dns;
 pub mod spf;
 pub mod zone;

@@ -16,10 +16,12 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use correo_auth::dns::Record;
+use common::{build_zone, strings, yaml_str};
 use correo_auth::spf::{SpfCheck, SpfOptions, SpfOutcome};
-use correo_auth::zone::{Entry, Zone};
+use correo_auth::zone::Zone;
 use serde_yaml::Value;
+
+mod common;
 
 struct Case {
     scenario: String,
@@ -29,88 +31,6 @@ struct Case {
     mailfrom: String,
     results: Vec<String>,
     explanation: Option<String>,
-}
-
-fn yaml_str(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Null => String::new(),
-        other => panic!("not a scalar: {other:?}"),
-    }
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    match v {
-        Value::Sequence(s) => s.iter().map(yaml_str).collect(),
-        other => vec![yaml_str(other)],
-    }
-}
-
-fn build_zone(zonedata: &Value) -> Zone {
-    let mut zone = Zone::new();
-    let Some(map) = zonedata.as_mapping() else {
-        return zone;
-    };
-    for (name, items) in map {
-        let name = yaml_str(name);
-        zone.touch(&name);
-        let items: Vec<Value> = items.as_sequence().cloned().unwrap_or_default();
-        let has_txt = items
-            .iter()
-            .any(|i| i.as_mapping().is_some_and(|m| m.contains_key("TXT")));
-        for item in &items {
-            if let Some(s) = item.as_str() {
-                assert_eq!(s, "TIMEOUT", "unknown bare word in zone data");
-                zone.add(&name, Entry::Timeout);
-                continue;
-            }
-            let m = item.as_mapping().expect("zone item is a mapping");
-            for (k, v) in m {
-                let k = yaml_str(k);
-                match k.as_str() {
-                    "TXT" | "SPF" => {
-                        if k == "SPF" && has_txt {
-                            continue;
-                        }
-                        if k == "TXT" && v.as_str() == Some("NONE") {
-                            continue;
-                        }
-                        let joined: String = strings(v).concat();
-                        zone.add_record(&name, Record::Txt(joined.into_bytes()));
-                    }
-                    "A" => {
-                        for a in strings(v) {
-                            zone.add_record(&name, Record::A(a.parse().expect("A")));
-                        }
-                    }
-                    "AAAA" => {
-                        for a in strings(v) {
-                            zone.add_record(&name, Record::Aaaa(a.parse().expect("AAAA")));
-                        }
-                    }
-                    "MX" => {
-                        let s = strings(v);
-                        zone.add_record(
-                            &name,
-                            Record::Mx {
-                                preference: s[0].parse().expect("MX preference"),
-                                exchange: s[1].trim_end_matches('.').to_string(),
-                            },
-                        );
-                    }
-                    "PTR" => zone.add_record(
-                        &name,
-                        Record::Ptr(yaml_str(v).trim_end_matches('.').to_string()),
-                    ),
-                    "CNAME" => zone.add(&name, Entry::Cname(yaml_str(v))),
-                    other => panic!("unknown record type {other}"),
-                }
-            }
-        }
-    }
-    zone
 }
 
 fn load(text: &str) -> Vec<(Zone, Vec<Case>)> {
