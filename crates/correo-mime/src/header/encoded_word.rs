@@ -127,19 +127,10 @@ pub(crate) fn decode_q(text: &[u8], out: &mut Vec<u8>) {
 /// Decodes the bytes of a word (or several joined words) from `charset` to text.
 /// Returns whether the charset was known.
 pub(crate) fn decode_charset(charset: &[u8], bytes: &[u8], out: &mut String) -> bool {
-    // Until crate::charset::decode_text lands, encoding_rs directly.
-    let label = charset;
-    match encoding_rs::Encoding::for_label_no_replacement(label) {
-        Some(enc) => {
-            let (text, _) = enc.decode_without_bom_handling(bytes);
-            out.push_str(&text);
-            true
-        }
-        None => {
-            out.push_str(&String::from_utf8_lossy(bytes));
-            false
-        }
-    }
+    let label = String::from_utf8_lossy(charset);
+    let (text, defect) = crate::charset::decode_text(Some(&label), bytes);
+    out.push_str(&text);
+    defect != Some(crate::charset::CharsetDefect::UnknownCharset)
 }
 
 /// Decodes the RFC 2047 encoded words in unstructured text (an unfolded header value).

@@ -31,6 +31,7 @@ use crate::defect::Defect;
 
 mod address;
 mod date;
+mod encode;
 mod encoded_word;
 mod ids;
 pub(crate) mod lex;
@@ -38,6 +39,11 @@ mod params;
 
 pub use address::{Address, AddressList, Group, Mailbox, parse_address_list, parse_mailbox};
 pub use date::{DateDefect, DateTime};
+pub use encode::{
+    EncodeError, FOLD_WIDTH, MAX_LINE, encode_address_list, encode_mailbox, encode_msg_id,
+    encode_param, encode_param_rfc2047, encode_phrase, encode_unstructured, encode_words, fold,
+    fold_into, is_valid_field_name,
+};
 pub use encoded_word::{decode_unstructured, decode_unstructured_with_defects};
 pub use ids::{Protocol, Received, ReturnPath, parse_msg_id, parse_msg_ids};
 pub use params::{ContentDisposition, ContentType, Disposition, Param, Params, filename_of};

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use crate::defect::Defect;
 
 use super::HeaderDefect;
-use super::encoded_word::{decode_charset, decode_unstructured};
+use super::encoded_word::decode_unstructured;
 use super::lex::{Cursor, is_wsp, lower, utf8_cow};
 
 /// Most parameters read from one field; the rest are ignored with a defect.
@@ -381,16 +381,20 @@ fn assemble<'a>(raws: Vec<RawParam<'a>>, defects: &mut Vec<Defect>) -> Params<'a
         }
         let raw: Cow<'a, [u8]> = borrowed_single.unwrap_or(Cow::Owned(bytes));
         let value = match &charset {
-            Some(cs)
-                if !cs.eq_ignore_ascii_case("us-ascii") && !cs.eq_ignore_ascii_case("utf-8") =>
-            {
-                let mut s = String::new();
-                if !decode_charset(cs.as_bytes(), &raw, &mut s) {
+            Some(cs) => {
+                let (text, defect) = match &raw {
+                    Cow::Borrowed(b) => crate::charset::decode_text(Some(cs), b),
+                    Cow::Owned(v) => {
+                        let (t, d) = crate::charset::decode_text(Some(cs), v);
+                        (Cow::Owned(t.into_owned()), d)
+                    }
+                };
+                if defect == Some(crate::charset::CharsetDefect::UnknownCharset) {
                     defects.push(Defect::at(HeaderDefect::UnknownCharset, at));
                 }
-                Cow::Owned(s)
+                text
             }
-            _ => utf8_cow(raw.clone()),
+            None => utf8_cow(raw.clone()),
         };
         list.push(Param {
             name: name_str(name),
