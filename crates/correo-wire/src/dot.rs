@@ -367,6 +367,7 @@ impl DotDecoder {
     fn scan<'a>(&mut self, input: &'a [u8], prev_cr: bool) -> Step<'a> {
         let mut from = 0;
         loop {
+            from = skip_plain_lines(input, from);
             let Some(k) = input.get(from..).and_then(|s| memchr(b'\n', s)) else {
                 // No line end: the rest is content.
                 let prev = input.last().map_or(prev_cr, |&b| b == b'\r');
@@ -413,6 +414,49 @@ impl DotDecoder {
             }
         }
     }
+}
+
+/// Block size of the plain-line skipper.
+const BLOCK: usize = 64;
+
+/// The `BLOCK` bytes at `at`, if there are that many.
+#[inline(always)]
+fn block(input: &[u8], at: usize) -> Option<&[u8; BLOCK]> {
+    input.get(at..at.checked_add(BLOCK)?)?.try_into().ok()
+}
+
+/// Whether no LF of `cur` is bare (`prev`, the same window shifted back one byte, has no CR
+/// before it) or followed by a dot (`next`, shifted forward one byte). Branch-free over
+/// fixed-size arrays, so the compiler vectorises it.
+#[inline(always)]
+fn block_is_plain(prev: &[u8; BLOCK], cur: &[u8; BLOCK], next: &[u8; BLOCK]) -> bool {
+    let mut acc = 0u8;
+    for ((&p, &c), &n) in prev.iter().zip(cur).zip(next) {
+        acc |= u8::from(c == b'\n') & (u8::from(p != b'\r') | u8::from(n == b'.'));
+    }
+    acc == 0
+}
+
+/// Skips blocks in which every LF is preceded by CR and not followed by a dot (the common
+/// case of a well-formed body). Returns an index at or before the first LF at or after
+/// `from` that is bare or starts a dot line; the caller carries on line by line from there.
+#[inline]
+fn skip_plain_lines(input: &[u8], mut from: usize) -> usize {
+    // The block at `from` needs the byte before it and the byte after it.
+    if from == 0 {
+        return 0;
+    }
+    while let (Some(prev), Some(cur), Some(next)) = (
+        block(input, from - 1),
+        block(input, from),
+        block(input, from + 1),
+    ) {
+        if !block_is_plain(prev, cur, next) {
+            break;
+        }
+        from += BLOCK;
+    }
+    from
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
