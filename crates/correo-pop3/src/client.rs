@@ -955,6 +955,7 @@ impl Client {
             CommandKind::Stls => {
                 self.phase = ClientPhase::TlsHandshake;
                 self.reading = Reading::TlsPending;
+                self.caps = None;
                 self.in_flight.clear();
                 self.events.push_back(Event::StartTls);
             }
