@@ -136,6 +136,12 @@ impl Verb {
     }
 }
 
+impl fmt::Display for Verb {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One command, borrowing from the line it was parsed from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Command<'a> {

@@ -23,3 +23,8 @@ pub use path::{ForwardPath, Host, Mailbox, PathError, PathErrorKind, ReversePath
 pub use reply::{
     EnhancedCode, Reply, ReplyBuilder, ReplyCode, ReplyError, ReplyErrorKind, ReplyLimits,
 };
+pub mod received;
+pub mod server;
+
+pub use received::{Protocol, Received};
+pub use server::{Server, ServerConfig, ServerEvent};
