@@ -1,0 +1,186 @@
+//! Sockets and TLS for the `correo` tool: the only I/O in the project.
+//!
+//! A [`Conn`] is a TCP stream that may be upgraded to TLS in place (STARTTLS, STLS) or be
+//! TLS from the first byte (implicit TLS). The protocol crates never see it: the commands
+//! read bytes from it, hand them to a sans-IO machine, and write what the machine says.
+
+use std::fs;
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConfig, ServerConnection, StreamOwned};
+
+/// The crypto provider every TLS config here uses (pure Rust `ring`, no C build of OpenSSL).
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// A connection: plain TCP, or TLS as a client or as a server.
+pub(crate) enum Conn {
+    /// Plain TCP.
+    Plain(TcpStream),
+    /// TLS, this side being the client.
+    Client(Box<StreamOwned<ClientConnection, TcpStream>>),
+    /// TLS, this side being the server.
+    Server(Box<StreamOwned<ServerConnection, TcpStream>>),
+}
+
+impl Conn {
+    /// Whether the connection is protected by TLS.
+    pub(crate) fn is_tls(&self) -> bool {
+        !matches!(self, Conn::Plain(_))
+    }
+
+    /// The underlying TCP stream (for timeouts and addresses).
+    pub(crate) fn tcp(&self) -> &TcpStream {
+        match self {
+            Conn::Plain(s) => s,
+            Conn::Client(s) => s.get_ref(),
+            Conn::Server(s) => s.get_ref(),
+        }
+    }
+
+    /// Starts TLS as a client on a plain connection and completes the handshake.
+    pub(crate) fn into_tls_client(self, config: Arc<ClientConfig>, host: &str) -> io::Result<Conn> {
+        let Conn::Plain(tcp) = self else {
+            return Err(io::Error::other("TLS is already active"));
+        };
+        let name = ServerName::try_from(host.to_owned())
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("server name {host:?}: {e}")))?;
+        let conn = ClientConnection::new(config, name).map_err(io::Error::other)?;
+        let mut stream = StreamOwned::new(conn, tcp);
+        while stream.conn.is_handshaking() {
+            stream.conn.complete_io(&mut stream.sock)?;
+        }
+        Ok(Conn::Client(Box::new(stream)))
+    }
+
+    /// Starts TLS as a server on a plain connection and completes the handshake.
+    pub(crate) fn into_tls_server(self, config: Arc<ServerConfig>) -> io::Result<Conn> {
+        let Conn::Plain(tcp) = self else {
+            return Err(io::Error::other("TLS is already active"));
+        };
+        let conn = ServerConnection::new(config).map_err(io::Error::other)?;
+        let mut stream = StreamOwned::new(conn, tcp);
+        while stream.conn.is_handshaking() {
+            stream.conn.complete_io(&mut stream.sock)?;
+        }
+        Ok(Conn::Server(Box::new(stream)))
+    }
+}
+
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let r = match self {
+            Conn::Plain(s) => s.read(buf),
+            Conn::Client(s) => s.read(buf),
+            Conn::Server(s) => s.read(buf),
+        };
+        // A peer that closes without close_notify is an ordinary end of stream for mail.
+        match r {
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
+            r => r,
+        }
+    }
+}
+
+impl Write for Conn {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.write(buf),
+            Conn::Client(s) => s.write(buf),
+            Conn::Server(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Conn::Plain(s) => s.flush(),
+            Conn::Client(s) => s.flush(),
+            Conn::Server(s) => s.flush(),
+        }
+    }
+}
+
+/// Reads every certificate in a PEM file.
+pub(crate) fn load_certs(path: &Path) -> io::Result<Vec<CertificateDer<'static>>> {
+    let pem = fs::read(path)?;
+    certs_from_pem(&pem).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+}
+
+/// Reads every certificate in PEM bytes.
+pub(crate) fn certs_from_pem(pem: &[u8]) -> io::Result<Vec<CertificateDer<'static>>> {
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+    if certs.is_empty() {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "no certificate in PEM"));
+    }
+    Ok(certs)
+}
+
+/// A client config that trusts the Mozilla roots, plus the CA in `ca` when given.
+pub(crate) fn client_config(ca: Option<&Path>) -> io::Result<Arc<ClientConfig>> {
+    let mut roots = RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(ca) = ca {
+        for cert in load_certs(ca)? {
+            roots
+                .add(cert)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", ca.display())))?;
+        }
+    }
+    client_config_with_roots(roots)
+}
+
+/// A client config that trusts exactly the certificates in `pem`.
+pub(crate) fn client_config_trusting(pem: &[u8]) -> io::Result<Arc<ClientConfig>> {
+    let mut roots = RootCertStore::empty();
+    for cert in certs_from_pem(pem)? {
+        roots
+            .add(cert)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+    }
+    client_config_with_roots(roots)
+}
+
+fn client_config_with_roots(roots: RootCertStore) -> io::Result<Arc<ClientConfig>> {
+    let config = ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(io::Error::other)?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// A server config from a certificate chain and a private key, both PEM.
+pub(crate) fn server_config_from_pem(cert_pem: &[u8], key_pem: &[u8]) -> io::Result<Arc<ServerConfig>> {
+    let certs = certs_from_pem(cert_pem)?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("private key: {e}")))?;
+    let config = ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(io::Error::other)?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+    Ok(Arc::new(config))
+}
+
+/// A server config from PEM files.
+pub(crate) fn server_config(cert: &Path, key: &Path) -> io::Result<Arc<ServerConfig>> {
+    let cert_pem = fs::read(cert).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", cert.display())))?;
+    let key_pem = fs::read(key).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", key.display())))?;
+    server_config_from_pem(&cert_pem, &key_pem)
+}
+
+/// A throw-away self-signed certificate for `localhost` and 127.0.0.1: (cert PEM, key PEM).
+pub(crate) fn self_signed() -> io::Result<(String, String)> {
+    let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
+    let ck = rcgen::generate_simple_self_signed(names).map_err(io::Error::other)?;
+    Ok((ck.cert.pem(), ck.signing_key.serialize_pem()))
+}

@@ -1,0 +1,244 @@
+//! `correo serve`: a small real mail server built only from the correo crates.
+//!
+//! One thread per connection, blocking `std::net` sockets, TLS by rustls. Each protocol
+//! handler (`smtp`, `pop3`, `imap`) reads bytes from its [`Conn`], hands them to the
+//! protocol crate's sans-IO server machine, answers the machine's questions from the
+//! [`Store`] and the [`Users`], and writes what the machine says.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+use std::{fs, io};
+
+use rustls::ServerConfig;
+
+use crate::net::{self, Conn};
+
+pub(crate) mod store;
+
+pub(crate) use store::{Store, Users};
+
+/// The demo user that `correo serve` creates when no users file is given.
+pub(crate) const DEMO_USER: (&str, &str) = ("demo", "demo");
+
+/// Everything a connection handler needs.
+#[derive(Debug)]
+pub(crate) struct Ctx {
+    /// The Maildir store.
+    pub(crate) store: Store,
+    /// Who may log in, and whose mail is accepted.
+    pub(crate) users: Users,
+    /// TLS for STARTTLS/STLS and the implicit-TLS ports, when a certificate is configured.
+    pub(crate) tls: Option<Arc<ServerConfig>>,
+    /// The host name used in greetings and trace headers.
+    pub(crate) hostname: String,
+    /// Print each session's transcript to stderr.
+    pub(crate) verbose: bool,
+}
+
+/// The services a listener can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Service {
+    /// SMTP (STARTTLS when a certificate is configured).
+    Smtp,
+    /// SMTP over implicit TLS.
+    Smtps,
+    /// POP3 (STLS when a certificate is configured).
+    Pop3,
+    /// POP3 over implicit TLS.
+    Pop3s,
+    /// IMAP (STARTTLS when a certificate is configured).
+    Imap,
+    /// IMAP over implicit TLS.
+    Imaps,
+}
+
+impl Service {
+    /// The name printed for it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Service::Smtp => "smtp",
+            Service::Smtps => "smtps",
+            Service::Pop3 => "pop3",
+            Service::Pop3s => "pop3s",
+            Service::Imap => "imap",
+            Service::Imaps => "imaps",
+        }
+    }
+
+    fn implicit_tls(self) -> bool {
+        matches!(self, Service::Smtps | Service::Pop3s | Service::Imaps)
+    }
+}
+
+/// A running server: its bound addresses; dropping it (or [`Running::stop`]) stops it.
+pub(crate) struct Running {
+    /// What listens where.
+    pub(crate) bound: Vec<(Service, SocketAddr)>,
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// The address of the first listener for `service`.
+    pub(crate) fn addr(&self, service: Service) -> Option<SocketAddr> {
+        self.bound.iter().find(|(s, _)| *s == service).map(|(_, a)| *a)
+    }
+
+    /// Stops accepting and waits for the acceptor threads.
+    pub(crate) fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for (_, addr) in &self.bound {
+            // Wake the blocking accept() so it sees the flag.
+            let _ = TcpStream::connect_timeout(addr, Duration::from_millis(200));
+        }
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+
+    /// Blocks until the acceptor threads end (they run until the process is stopped).
+    pub(crate) fn wait(mut self) {
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if !self.threads.is_empty() {
+            self.shutdown();
+        }
+    }
+}
+
+/// Binds every listener, then serves each accepted connection on its own thread.
+pub(crate) fn start(ctx: Arc<Ctx>, binds: &[(Service, SocketAddr)]) -> io::Result<Running> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut bound = Vec::new();
+    let mut listeners = Vec::new();
+    for &(service, addr) in binds {
+        if service.implicit_tls() && ctx.tls.is_none() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("--{} needs --tls-cert and --tls-key", service.name()),
+            ));
+        }
+        let listener = TcpListener::bind(addr).map_err(|e| io::Error::new(e.kind(), format!("bind {addr}: {e}")))?;
+        bound.push((service, listener.local_addr()?));
+        listeners.push((service, listener));
+    }
+    let mut threads = Vec::new();
+    for (service, listener) in listeners {
+        let ctx = Arc::clone(&ctx);
+        let stop = Arc::clone(&stop);
+        threads.push(std::thread::spawn(move || accept_loop(service, &listener, &ctx, &stop)));
+    }
+    Ok(Running { bound, stop, threads })
+}
+
+fn accept_loop(service: Service, listener: &TcpListener, ctx: &Arc<Ctx>, stop: &AtomicBool) {
+    for stream in listener.incoming() {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let Ok(stream) = stream else { continue };
+        let ctx = Arc::clone(ctx);
+        std::thread::spawn(move || {
+            let peer = stream.peer_addr().ok();
+            if let Err(e) = serve_connection(service, stream, &ctx)
+                && ctx.verbose
+            {
+                eprintln!("correo serve: {} {peer:?}: {e}", service.name());
+            }
+        });
+    }
+}
+
+fn serve_connection(service: Service, stream: TcpStream, ctx: &Ctx) -> io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(600)))?;
+    stream.set_write_timeout(Some(Duration::from_secs(60)))?;
+    let _ = stream.set_nodelay(true);
+    let mut conn = Conn::Plain(stream);
+    if service.implicit_tls() {
+        let Some(tls) = &ctx.tls else {
+            return Err(io::Error::other("no TLS configured"));
+        };
+        conn = conn.into_tls_server(Arc::clone(tls))?;
+    }
+    match service {
+        Service::Smtp | Service::Smtps => handle_unavailable(conn, "SMTP"),
+        Service::Pop3 | Service::Pop3s => handle_unavailable(conn, "POP3"),
+        Service::Imap | Service::Imaps => handle_unavailable(conn, "IMAP"),
+    }
+}
+
+fn handle_unavailable(_conn: Conn, what: &str) -> io::Result<()> {
+    Err(io::Error::other(format!("{what} is not served yet")))
+}
+
+/// Options shared by `correo serve` and the tour: where mail lives and who may use it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Setup {
+    /// The Maildir root (a temporary directory when `None`).
+    pub(crate) maildir: Option<PathBuf>,
+    /// The users file (the demo user when `None`).
+    pub(crate) users: Option<PathBuf>,
+    /// Certificate and key PEM files (a throw-away self-signed pair when `self_signed`).
+    pub(crate) tls: Option<(PathBuf, PathBuf)>,
+    /// Make a throw-away self-signed certificate when no files are given.
+    pub(crate) self_signed: bool,
+    /// Host name for greetings and trace headers.
+    pub(crate) hostname: String,
+    /// Print transcripts to stderr.
+    pub(crate) verbose: bool,
+}
+
+/// A server context ready to start, and the self-signed certificate PEM if one was made.
+pub(crate) fn build_ctx(setup: &Setup) -> io::Result<(Ctx, Option<String>)> {
+    let root = match &setup.maildir {
+        Some(dir) => dir.clone(),
+        None => {
+            let dir = std::env::temp_dir().join(format!("correo-serve-{}", std::process::id()));
+            fs::create_dir_all(&dir)?;
+            dir
+        }
+    };
+    let users = match &setup.users {
+        Some(path) => {
+            let text = fs::read_to_string(path).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+            Users::parse(&text)?
+        }
+        None => Users::single(DEMO_USER.0, DEMO_USER.1),
+    };
+    let store = Store::new(&root, &setup.hostname)?;
+    for name in users.names() {
+        store.ensure_user(name)?;
+    }
+    let (tls, cert_pem) = match (&setup.tls, setup.self_signed) {
+        (Some((cert, key)), _) => (Some(net::server_config(cert, key)?), None),
+        (None, true) => {
+            let (cert, key) = net::self_signed()?;
+            (Some(net::server_config_from_pem(cert.as_bytes(), key.as_bytes())?), Some(cert))
+        }
+        (None, false) => (None, None),
+    };
+    Ok((
+        Ctx {
+            store,
+            users,
+            tls,
+            hostname: setup.hostname.clone(),
+            verbose: setup.verbose,
+        },
+        cert_pem,
+    ))
+}
