@@ -101,8 +101,15 @@ fn greeting_with_apop_timestamp() {
             ..ServerConfig::default()
         });
         s.poll_transmit();
-        s.receive(b"APOP bob 0123456789abcdef0123456789abcdef\r\n")
-            .unwrap();
+        let input: &[u8] = b"APOP bob 0123456789abcdef0123456789abcdef\r\n";
+        let pieces: Vec<&[u8]> = if bytewise {
+            input.chunks(1).collect()
+        } else {
+            vec![input]
+        };
+        for p in pieces {
+            s.receive(p).unwrap();
+        }
         let ev = s.poll_event().unwrap();
         assert_eq!(
             ev,
