@@ -284,7 +284,7 @@ fn scram_final_as_success_data() {
     let creds = ScramCredentials::derive(v.hash, "pencil", &b64d(v.salt_b64), 4096).unwrap();
     let config = ServerConfig {
         scram_nonce: Some(v.server_nonce.to_owned()),
-        success_data_as_challenge: Some(false),
+        final_data_with_success: true,
         ..ServerConfig::default()
     };
     let mut s = SaslServer::new(Mechanism::ScramSha256, config).unwrap();

@@ -10,6 +10,7 @@ use super::SaslError;
 /// Names are parsed case-insensitively (servers advertise `AUTH=plain` as well as
 /// `AUTH PLAIN`) and always printed in upper case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Mechanism {
     /// `PLAIN` (RFC 4616): authzid, user name and password in one message.
     Plain,

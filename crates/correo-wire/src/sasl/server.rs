@@ -24,11 +24,12 @@ pub struct ServerConfig {
     /// the server advertises the `-PLUS` mechanisms (a SCRAM client sending `y` is then
     /// refused as a downgrade).
     pub channel_bindings: Vec<(ChannelBindingType, Vec<u8>)>,
-    /// SCRAM's final message (`v=...`) is sent as a last challenge that the client
-    /// answers with an empty response (`true`, the default behaviour SMTP, POP3 and
-    /// IMAP4rev1 need), or returned as additional data with
-    /// [`ServerOutput::Success`] (`false`; IMAP4rev2 and SASL-IR-aware protocols).
-    pub success_data_as_challenge: Option<bool>,
+    /// Where SCRAM's final message (`v=...`) goes. `false` (the default, what SMTP,
+    /// POP3 and IMAP4rev1 need): it is sent as a last [`ServerOutput::Challenge`] that the
+    /// client answers with an empty response. `true` (IMAP4rev2's `OK [SASL ...]`, or
+    /// any protocol with additional data on success): it is returned in
+    /// [`ServerOutput::Success::additional_data`].
+    pub final_data_with_success: bool,
 }
 
 impl core::fmt::Debug for ServerConfig {
@@ -48,7 +49,8 @@ pub struct PasswordCheck {
     pub authzid: Option<String>,
     /// The authentication identity.
     pub username: String,
-    /// The password, as sent.
+    /// The password, as sent (not SASLprep'ed: apply
+    /// [`saslprep`](super::saslprep::saslprep) if the stored password was).
     pub password: String,
 }
 
@@ -520,7 +522,7 @@ impl SaslServer {
                 authzid,
                 server_final,
             } => {
-                if self.config.success_data_as_challenge.unwrap_or(true) {
+                if !self.config.final_data_with_success {
                     self.state = State::ScramFinalSent { username, authzid };
                     ServerOutput::Challenge(server_final)
                 } else {
