@@ -156,6 +156,13 @@ pub enum Event {
         /// The `<...>` timestamp, brackets included.
         apop_timestamp: Option<Vec<u8>>,
     },
+    /// The server refused the session with a `-ERR` greeting; the session is closed.
+    Refused {
+        /// Response code, if any.
+        code: Option<OwnedResponseCode>,
+        /// Text after the code.
+        text: Vec<u8>,
+    },
     /// A `CAPA` reply, complete.
     Capabilities(Capabilities),
     /// A login command (`PASS`, `APOP`, `AUTH`) succeeded: the session is in TRANSACTION.
@@ -825,8 +832,7 @@ impl Client {
                         self.capa()?;
                     }
                 } else {
-                    self.events.push_back(Event::Err {
-                        command: CommandKind::Quit,
+                    self.events.push_back(Event::Refused {
                         code: status.code.map(|c| c.to_owned_code()),
                         text: status.text.to_vec(),
                     });
