@@ -96,7 +96,7 @@ impl Flags {
                     if f.contains(x) {
                         report.duplicates = true;
                     }
-                    f = f | x;
+                    f |= x;
                 }
                 None => report.unknown = true,
             }
@@ -207,7 +207,11 @@ impl<'a> MaildirName<'a> {
             return Err(MaildirError::InvalidName(name.chars().take(200).collect()));
         }
         let (unique, info) = match name.rfind([':', '!']) {
-            Some(i) if name.get(i + 1..).is_some_and(|r| r.starts_with("2,") || r.starts_with("1,")) => {
+            Some(i)
+                if name
+                    .get(i + 1..)
+                    .is_some_and(|r| r.starts_with("2,") || r.starts_with("1,")) =>
+            {
                 let rest = name.get(i + 1..).unwrap_or_default();
                 let info = if let Some(raw) = rest.strip_prefix("2,") {
                     let (flags, report) = Flags::parse(raw);
@@ -377,13 +381,13 @@ mod tests {
         let (f, r) = Flags::parse("DFPRST");
         assert_eq!(r, FlagsReport::default());
         assert_eq!(f.to_string(), "DFPRST");
-        assert_eq!(Flags::parse("S?").1.unknown, true);
+        assert!(Flags::parse("S?").1.unknown);
     }
 
     #[test]
     fn parse_dovecot_name() {
-        let n = MaildirName::parse("1035478339.M545947P6473Q2.host\\057a,S=1803,W=1850:2,ST")
-            .unwrap();
+        let n =
+            MaildirName::parse("1035478339.M545947P6473Q2.host\\057a,S=1803,W=1850:2,ST").unwrap();
         assert_eq!(n.secs, Some(1_035_478_339));
         assert_eq!(n.usec, Some(545_947));
         assert_eq!(n.pid, Some(6473));
@@ -404,13 +408,22 @@ mod tests {
 
     #[test]
     fn build_round_trip() {
-        let u = UniqueName { secs: 1, usec: 2, pid: 3, counter: 4, host: "a:b/c" };
+        let u = UniqueName {
+            secs: 1,
+            usec: 2,
+            pid: 3,
+            counter: 4,
+            host: "a:b/c",
+        };
         let name = u.build(Some(10), None);
         assert_eq!(name, "1.M2P3Q4.a\\072b\\057c,S=10");
         let p = MaildirName::parse(&name).unwrap();
         assert_eq!(p.host.as_deref(), Some("a:b/c"));
         assert_eq!(p.counter, Some(4));
         assert_eq!(cur_name(&name), format!("{name}:2,"));
-        assert_eq!(with_flags(&format!("{name}:2,S"), Flags::FLAGGED), format!("{name}:2,F"));
+        assert_eq!(
+            with_flags(&format!("{name}:2,S"), Flags::FLAGGED),
+            format!("{name}:2,F")
+        );
     }
 }

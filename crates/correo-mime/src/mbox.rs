@@ -174,12 +174,16 @@ impl<'a> Iterator for Split<'a> {
         let start = self.pos;
         let mut from_line: &[u8] = &[];
         let mut body_start = start;
-        let line_end =
-            |p: usize| memchr::memchr(b'\n', input.get(p..).unwrap_or_default()).map_or(input.len(), |i| p + i + 1);
+        let line_end = |p: usize| {
+            memchr::memchr(b'\n', input.get(p..).unwrap_or_default())
+                .map_or(input.len(), |i| p + i + 1)
+        };
         if input.get(start..).is_some_and(|r| r.starts_with(b"From ")) {
             let e = line_end(start);
             from_line = strip_nl(input.get(start..e).unwrap_or_default());
-            from_line = from_line.get(..self.options.max_from_line).unwrap_or(from_line);
+            from_line = from_line
+                .get(..self.options.max_from_line)
+                .unwrap_or(from_line);
             body_start = e;
         }
         // Look for the next separator.
@@ -209,7 +213,9 @@ impl<'a> Iterator for Split<'a> {
         };
         Some(MboxMessage {
             from_line,
-            raw: input.get(body_start..end.max(body_start)).unwrap_or_default(),
+            raw: input
+                .get(body_start..end.max(body_start))
+                .unwrap_or_default(),
             offset: body_start,
         })
     }
@@ -313,6 +319,11 @@ impl MboxSplitter {
         self.eof = true;
     }
 
+    /// Bytes currently held (pushed and not yet handed out, or a partial line).
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
     /// The next event, or `None` when more input (or [`finish`](Self::finish)) is needed,
     /// or the stream is over.
     pub fn poll_event(&mut self) -> Option<MboxEvent<'_>> {
@@ -392,9 +403,7 @@ impl MboxSplitter {
         let start = self.pos;
         let line = self.buf.get(start..start + len).unwrap_or_default();
         let is_sep = line.starts_with(b"From ")
-            && (!self.options.require_blank_line
-                || self.held_empty
-                || self.at_stream_start);
+            && (!self.options.require_blank_line || self.held_empty || self.at_stream_start);
         self.at_stream_start = false;
         if is_sep {
             let from = strip_nl(line);
@@ -457,6 +466,7 @@ fn could_be_special(rest: &[u8]) -> bool {
 /// Formats a Unix time (seconds since 1970-01-01 UTC) as asctime / ctime does, the form
 /// used on mbox `From ` lines: `Sat Nov 23 19:48:38 2024` (day of month padded with a
 /// space: `Sun Nov  3 ...`). Times before 1970 or after 9999 are clamped.
+#[allow(clippy::many_single_char_names)]
 pub fn asctime(unix_secs: i64) -> String {
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
     const MONTHS: [&str; 12] = [
@@ -476,7 +486,10 @@ pub fn asctime(unix_secs: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    let wd = DAYS.get(days.rem_euclid(7) as usize).copied().unwrap_or("Thu");
+    let wd = DAYS
+        .get(days.rem_euclid(7) as usize)
+        .copied()
+        .unwrap_or("Thu");
     let mon = MONTHS.get((month - 1) as usize).copied().unwrap_or("Jan");
     format!("{wd} {mon} {d:>2} {h:02}:{m:02}:{s:02} {year}")
 }
@@ -488,13 +501,18 @@ pub fn asctime(unix_secs: i64) -> String {
 /// ends in CRLF). An empty `sender` is written as `MAILER-DAEMON`; white space in it is
 /// replaced by `_` so the line stays parseable.
 pub fn write_mboxrd(sender: &str, unix_secs: i64, message: &[u8], out: &mut Vec<u8>) {
-    let crlf = memchr::memchr(b'\n', message).is_some_and(|i| i > 0 && message.get(i - 1) == Some(&b'\r'));
+    let crlf =
+        memchr::memchr(b'\n', message).is_some_and(|i| i > 0 && message.get(i - 1) == Some(&b'\r'));
     let nl: &[u8] = if crlf { b"\r\n" } else { b"\n" };
     out.extend_from_slice(b"From ");
     if sender.is_empty() {
         out.extend_from_slice(b"MAILER-DAEMON");
     } else {
-        out.extend(sender.bytes().map(|b| if b.is_ascii_whitespace() { b'_' } else { b }));
+        out.extend(
+            sender
+                .bytes()
+                .map(|b| if b.is_ascii_whitespace() { b'_' } else { b }),
+        );
     }
     out.push(b' ');
     out.extend_from_slice(asctime(unix_secs).as_bytes());
@@ -541,6 +559,9 @@ mod tests {
             &*unquote(raw, MboxFormat::Mboxo),
             b"From x\nFrom a\n>>From b\n> From c\n>Fromage\n"
         );
-        assert!(matches!(unquote(b"plain\n", MboxFormat::Mboxrd), Cow::Borrowed(_)));
+        assert!(matches!(
+            unquote(b"plain\n", MboxFormat::Mboxrd),
+            Cow::Borrowed(_)
+        ));
     }
 }

@@ -94,7 +94,11 @@ impl PartNumber {
             return Some(PartNumber(Vec::new()));
         }
         s.split('.')
-            .map(|c| c.parse::<u32>().ok().filter(|&n| n > 0 && !c.starts_with('+')))
+            .map(|c| {
+                c.parse::<u32>()
+                    .ok()
+                    .filter(|&n| n > 0 && !c.starts_with('+'))
+            })
             .collect::<Option<Vec<u32>>>()
             .map(PartNumber)
     }
@@ -309,9 +313,11 @@ impl<'a> Part<'a> {
         let charset = self.content_type.charset();
         match self.decoded() {
             Cow::Borrowed(b) => crate::charset::decode_text(charset.as_deref(), b).0,
-            Cow::Owned(v) => {
-                Cow::Owned(crate::charset::decode_text(charset.as_deref(), &v).0.into_owned())
-            }
+            Cow::Owned(v) => Cow::Owned(
+                crate::charset::decode_text(charset.as_deref(), &v)
+                    .0
+                    .into_owned(),
+            ),
         }
     }
 }

@@ -68,7 +68,9 @@ impl std::fmt::Display for StructureDefect {
             StructureDefect::StartBoundaryNotFound => "multipart without any delimiter line",
             StructureDefect::BadBoundary => "multipart without a usable boundary parameter",
             StructureDefect::HeaderTooLarge => "header block larger than the limit",
-            StructureDefect::MissingHeaderBodySeparator => "header block ended by a non-header line",
+            StructureDefect::MissingHeaderBodySeparator => {
+                "header block ended by a non-header line"
+            }
             StructureDefect::DepthLimit => "nesting deeper than the limit",
             StructureDefect::PartLimit => "more parts than the limit",
             StructureDefect::EncodedMessage => "message/rfc822 with a non-identity encoding",
@@ -118,7 +120,11 @@ pub enum Scan {
 /// What [`check_delimiter_line`] decided about a line starting at a given offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Check {
-    Match { which: usize, close: bool, end: usize },
+    Match {
+        which: usize,
+        close: bool,
+        end: usize,
+    },
     NoMatch,
     Undecided,
 }

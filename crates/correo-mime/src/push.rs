@@ -134,7 +134,10 @@ impl PartInfo {
             number: PartNumber(h.number),
             kind: h.kind,
             header_raw: window
-                .get(h.header_range.start.saturating_sub(base)..h.header_range.end.saturating_sub(base))
+                .get(
+                    h.header_range.start.saturating_sub(base)
+                        ..h.header_range.end.saturating_sub(base),
+                )
                 .unwrap_or_default()
                 .to_vec(),
             header_range: h.header_range,
@@ -343,7 +346,8 @@ impl PushParser {
             match self.engine.next(window, self.base, self.eof) {
                 Step::Ev(Ev::Start(h)) => {
                     if h.kind == PartKind::Leaf {
-                        self.decoder = Some((h.index, BodyDecoder::new(&h.encoding), h.header_range.end));
+                        self.decoder =
+                            Some((h.index, BodyDecoder::new(&h.encoding), h.header_range.end));
                     }
                     while self.numbers.len() <= h.index {
                         self.numbers.push(PartNumber::default());

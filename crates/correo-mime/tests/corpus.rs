@@ -47,7 +47,10 @@ fn seed_gmail_gif_extracted_byte_for_byte() {
         assert_eq!(att.content_type().name().as_deref(), Some("noot-noot.gif"));
         assert_eq!(att.filename().as_deref(), Some("noot-noot.gif"));
         assert_eq!(att.encoding().as_str(), "base64");
-        assert_eq!(att.header().get("Content-ID").unwrap().text(), "<f_m3uj5f1y0>");
+        assert_eq!(
+            att.header().get("Content-ID").unwrap().text(),
+            "<f_m3uj5f1y0>"
+        );
         assert_eq!(&*att.decoded(), &gif[..]);
         let (_, defects) = att.decoded_with_defects();
         assert!(defects.is_empty(), "{defects:?}");
@@ -59,7 +62,10 @@ fn seed_gmail_gif_extracted_byte_for_byte() {
         assert!(html.text().starts_with("<div dir=\"ltr\">"));
         assert!(m.defects().next().is_none());
         // Structure between the two boundaries: `--inner--` directly followed by `--outer`.
-        assert_eq!(m.part_by_number("1").unwrap().epilogue().map(|r| r.len()), Some(0));
+        assert_eq!(
+            m.part_by_number("1").unwrap().epilogue().map(|r| r.len()),
+            Some(0)
+        );
     }
 }
 
@@ -78,11 +84,22 @@ fn dovecot_bodystructure_sizes() {
     assert_eq!(get("1.2"), ("1.2".into(), "text/html".into(), 58, 1));
     assert_eq!(get("2").2, 62);
     assert_eq!(get("3").2, 8212);
-    assert_eq!(m.part_by_number("2").unwrap().filename().as_deref(), Some("pixel.gif"));
-    assert_eq!(&*m.part_by_number("2").unwrap().decoded(), &include_bytes!("data/pixel.gif")[..]);
-    assert_eq!(m.part_by_number("3").unwrap().filename().as_deref(), Some("datos.bin"));
-    assert_eq!(m.part_by_number("1.1").unwrap().text().replace('\r', ""),
-        "Hola Alice,\n\nadjunto un GIF y unos datos binarios. ¿Llegan bien?\n");
+    assert_eq!(
+        m.part_by_number("2").unwrap().filename().as_deref(),
+        Some("pixel.gif")
+    );
+    assert_eq!(
+        &*m.part_by_number("2").unwrap().decoded(),
+        &include_bytes!("data/pixel.gif")[..]
+    );
+    assert_eq!(
+        m.part_by_number("3").unwrap().filename().as_deref(),
+        Some("datos.bin")
+    );
+    assert_eq!(
+        m.part_by_number("1.1").unwrap().text().replace('\r', ""),
+        "Hola Alice,\n\nadjunto un GIF y unos datos binarios. ¿Llegan bien?\n"
+    );
     assert!(m.defects().next().is_none());
 }
 
@@ -91,14 +108,20 @@ fn dovecot_delivered_messages() {
     for raw in both(include_bytes!("data/corpus/delivered-bob-2.eml")) {
         let m = Message::parse(&raw);
         let s = shape(&m);
-        assert_eq!(s.iter().map(|x| x.1.as_str()).collect::<Vec<_>>(), ["multipart/mixed", "text/plain", "image/gif"]);
+        assert_eq!(
+            s.iter().map(|x| x.1.as_str()).collect::<Vec<_>>(),
+            ["multipart/mixed", "text/plain", "image/gif"]
+        );
         let gif = m.part_by_number("2").unwrap();
         assert_eq!(gif.encoding().as_str(), "base64", "BASE64 upper case");
         assert_eq!(&*gif.decoded(), &include_bytes!("data/pixel.gif")[..]);
-        assert_eq!(m.part_by_number("1").unwrap().text(), "This is a test mailing");
+        assert_eq!(
+            m.part_by_number("1").unwrap().text(),
+            "This is a test mailing"
+        );
         // The epilogue is the two empty lines after the close delimiter.
         let epi = m.root().epilogue().unwrap();
-        assert_eq!(raw[epi].iter().filter(|&&b| b == b'\n').count(), 2);
+        assert_eq!(memchr_count(&raw[epi]), 2);
     }
     for raw in both(include_bytes!("data/corpus/delivered-alice-2.eml")) {
         let m = Message::parse(&raw);
@@ -117,12 +140,22 @@ fn rfc2046_simple_example() {
         let m = Message::parse(&raw);
         let root = m.root();
         assert!(raw[root.preamble().unwrap()].starts_with(b"This is the preamble."));
-        assert!(raw[root.epilogue().unwrap()].windows(12).any(|w| w == b"the epilogue"));
+        assert!(
+            raw[root.epilogue().unwrap()]
+                .windows(12)
+                .any(|w| w == b"the epilogue")
+        );
         let one = m.part_by_number("1").unwrap();
         assert!(!one.has_content_type());
-        assert_eq!(one.text().replace('\r', ""), "This is implicitly typed plain US-ASCII text.\nIt does NOT end with a linebreak.");
+        assert_eq!(
+            one.text().replace('\r', ""),
+            "This is implicitly typed plain US-ASCII text.\nIt does NOT end with a linebreak."
+        );
         let two = m.part_by_number("2").unwrap();
-        assert_eq!(two.text().replace('\r', ""), "This is explicitly typed plain US-ASCII text.\nIt DOES end with a linebreak.\n");
+        assert_eq!(
+            two.text().replace('\r', ""),
+            "This is explicitly typed plain US-ASCII text.\nIt DOES end with a linebreak.\n"
+        );
         assert!(m.defects().next().is_none());
     }
 }
@@ -145,10 +178,18 @@ fn rfc2049_example() {
         ];
         assert_eq!(s, want.map(|(a, b)| (a.to_owned(), b.to_owned())));
         let inner = m.part_by_number("5.1").unwrap();
-        assert_eq!(inner.content_type().charset().as_deref(), Some("ISO-8859-1"));
+        assert_eq!(
+            inner.content_type().charset().as_deref(),
+            Some("ISO-8859-1")
+        );
         assert_eq!(inner.encoding().as_str(), "quoted-printable");
         assert_eq!(m.part_by_number("5").unwrap().kind(), PartKind::Message);
-        assert_eq!(m.attachments().map(|p| p.number().to_string()).collect::<Vec<_>>(), ["5"]);
+        assert_eq!(
+            m.attachments()
+                .map(|p| p.number().to_string())
+                .collect::<Vec<_>>(),
+            ["5"]
+        );
     }
 }
 
@@ -156,16 +197,33 @@ fn rfc2049_example() {
 fn seed_mbox_with_asctime_date() {
     let raw = include_bytes!("data/seed-lab.mbox");
     for input in both(raw) {
-        let msgs: Vec<_> = mbox::split(&input, MboxOptions::with_format(MboxFormat::Mboxo)).collect();
+        let msgs: Vec<_> =
+            mbox::split(&input, MboxOptions::with_format(MboxFormat::Mboxo)).collect();
         assert_eq!(msgs.len(), 2);
-        assert_eq!(msgs[0].from_line.strip_suffix(b"\r").unwrap_or(msgs[0].from_line), b"From feik@lab.it.uc3m.es  Sat Nov 23 19:48:38 2024");
+        assert_eq!(
+            msgs[0]
+                .from_line
+                .strip_suffix(b"\r")
+                .unwrap_or(msgs[0].from_line),
+            b"From feik@lab.it.uc3m.es  Sat Nov 23 19:48:38 2024"
+        );
         let first = msgs[0].unquoted(MboxFormat::Mboxo);
         let m = Message::parse(&first);
-        assert_eq!(m.header().get("Date").unwrap().text(), "Sat Nov 23 19:45:03 2024");
-        assert!(m.root().text().contains("\nFrom now on, this line is quoted"));
+        assert_eq!(
+            m.header().get("Date").unwrap().text(),
+            "Sat Nov 23 19:45:03 2024"
+        );
+        assert!(
+            m.root()
+                .text()
+                .contains("\nFrom now on, this line is quoted")
+        );
         let second = msgs[1].unquoted(MboxFormat::Mboxo);
         let m = Message::parse(&second);
-        assert_eq!(&*m.part_by_number("2").unwrap().decoded(), &include_bytes!("data/noot-noot.gif")[..]);
+        assert_eq!(
+            &*m.part_by_number("2").unwrap().decoded(),
+            &include_bytes!("data/noot-noot.gif")[..]
+        );
     }
 }
 
@@ -181,8 +239,18 @@ fn lf_and_crlf_agree() {
         let key = |m: &Message<'_>| {
             m.walk()
                 .map(|p| {
-                    let d = if p.encoding().as_str() == "base64" { p.decoded().into_owned() } else { Vec::new() };
-                    (p.number().to_string(), p.content_type().essence(), p.filename().map(|f| f.into_owned()), p.lines(), d)
+                    let d = if p.encoding().as_str() == "base64" {
+                        p.decoded().into_owned()
+                    } else {
+                        Vec::new()
+                    };
+                    (
+                        p.number().to_string(),
+                        p.content_type().essence(),
+                        p.filename().map(std::borrow::Cow::into_owned),
+                        p.lines(),
+                        d,
+                    )
                 })
                 .collect::<Vec<_>>()
         };
@@ -190,4 +258,8 @@ fn lf_and_crlf_agree() {
         n += 1;
     }
     assert!(n >= 15);
+}
+
+fn memchr_count(s: &[u8]) -> usize {
+    s.split(|&b| b == b'\n').count() - 1
 }

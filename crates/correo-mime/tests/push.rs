@@ -139,7 +139,9 @@ fn events_shape() {
 /// A large base64 attachment flows through with a bounded buffer.
 #[test]
 fn bounded_memory_large_attachment() {
-    let payload: Vec<u8> = (0..3_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let payload: Vec<u8> = (0..3_000_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     let mut raw = b"Content-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n".to_vec();
     let b64 = base64_encode(&payload);
     for line in b64.chunks(76) {
@@ -184,8 +186,16 @@ fn base64_encode(data: &[u8]) -> Vec<u8> {
             | u32::from(*c.get(2).unwrap_or(&0));
         out.push(A[(n >> 18) as usize & 63]);
         out.push(A[(n >> 12) as usize & 63]);
-        out.push(if c.len() > 1 { A[(n >> 6) as usize & 63] } else { b'=' });
-        out.push(if c.len() > 2 { A[n as usize & 63] } else { b'=' });
+        out.push(if c.len() > 1 {
+            A[(n >> 6) as usize & 63]
+        } else {
+            b'='
+        });
+        out.push(if c.len() > 2 {
+            A[n as usize & 63]
+        } else {
+            b'='
+        });
     }
     out
 }

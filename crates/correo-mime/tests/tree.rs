@@ -61,12 +61,23 @@ fn multipart_ranges_preamble_epilogue() {
         assert_eq!(one.text(), "one");
         let two = m.part_by_number("2").unwrap();
         // The line ending before the delimiter belongs to it: the empty line stays.
-        let nl: &[u8] = if input.contains(&b'\r') { b"two\r\n" } else { b"two\n" };
+        let nl: &[u8] = if input.contains(&b'\r') {
+            b"two\r\n"
+        } else {
+            b"two\n"
+        };
         assert_eq!(two.raw_body(), nl);
         assert!(two.header().fields.is_empty());
         // `BODY[2.MIME]` is the (empty) header plus its blank line.
-        assert_eq!(&input[two.header_range()], if nl.len() == 5 { &b"\r\n"[..] } else { b"\n" });
-        assert!(m.defects().next().is_none(), "{:?}", m.defects().collect::<Vec<_>>());
+        assert_eq!(
+            &input[two.header_range()],
+            if nl.len() == 5 { &b"\r\n"[..] } else { b"\n" }
+        );
+        assert!(
+            m.defects().next().is_none(),
+            "{:?}",
+            m.defects().collect::<Vec<_>>()
+        );
     }
 }
 
@@ -109,7 +120,10 @@ fn rfc3501_numbering() {
         assert_eq!(three.kind(), PartKind::Message);
         let inner = m.part(three.children()[0]).unwrap();
         assert_eq!(inner.header().get("Subject").unwrap().text(), "inner 3");
-        assert_eq!(&*m.part_by_number("4.1").unwrap().decoded(), &include_bytes!("data/pixel.gif")[..]);
+        assert_eq!(
+            &*m.part_by_number("4.1").unwrap().decoded(),
+            &include_bytes!("data/pixel.gif")[..]
+        );
         assert!(m.defects().next().is_none());
     }
 }
@@ -119,10 +133,16 @@ fn b1_never_matches_b10_and_midline() {
     let raw = include_bytes!("data/corpus/bad-b1-b10.eml");
     for input in [raw.to_vec(), crlf(raw)] {
         let m = Message::parse(&input);
-        assert_eq!(m.part_by_number("1").unwrap().content_type().subtype(), "alternative");
+        assert_eq!(
+            m.part_by_number("1").unwrap().content_type().subtype(),
+            "alternative"
+        );
         assert_eq!(m.part_by_number("1.1").unwrap().text(), "inner one");
         let t = m.part_by_number("1.2").unwrap().text().replace('\r', "");
-        assert_eq!(t, "inner two --b1 mid-line, not a delimiter\n--b1x is not a delimiter either");
+        assert_eq!(
+            t,
+            "inner two --b1 mid-line, not a delimiter\n--b1x is not a delimiter either"
+        );
         assert_eq!(m.part_by_number("2").unwrap().text(), "outer two");
         assert!(m.part_by_number("3").is_none());
         assert!(m.defects().next().is_none());
@@ -130,7 +150,12 @@ fn b1_never_matches_b10_and_midline() {
     let raw = include_bytes!("data/corpus/bad-midline-boundary.eml");
     let m = Message::parse(raw);
     assert_eq!(m.parts().len(), 2);
-    assert!(m.part_by_number("1").unwrap().text().contains("text--XyZ--"));
+    assert!(
+        m.part_by_number("1")
+            .unwrap()
+            .text()
+            .contains("text--XyZ--")
+    );
 }
 
 #[test]
@@ -139,13 +164,24 @@ fn missing_close_boundary_is_tolerated_and_flagged() {
     for input in [raw.to_vec(), crlf(raw)] {
         let m = Message::parse(&input);
         assert_eq!(m.parts().len(), 3);
-        assert!(m.part_by_number("2").unwrap().text().starts_with("second, and the message just ends"));
-        assert_eq!(structure_defects(&m, ""), [StructureDefect::MissingCloseBoundary]);
+        assert!(
+            m.part_by_number("2")
+                .unwrap()
+                .text()
+                .starts_with("second, and the message just ends")
+        );
+        assert_eq!(
+            structure_defects(&m, ""),
+            [StructureDefect::MissingCloseBoundary]
+        );
         assert_eq!(m.root().epilogue(), None);
     }
     let raw = include_bytes!("data/corpus/bad-inner-not-closed.eml");
     let m = Message::parse(raw);
-    assert_eq!(structure_defects(&m, "1"), [StructureDefect::MissingCloseBoundary]);
+    assert_eq!(
+        structure_defects(&m, "1"),
+        [StructureDefect::MissingCloseBoundary]
+    );
     assert_eq!(m.part_by_number("1.2").unwrap().text(), "<p>html</p>");
     assert_eq!(m.part_by_number("2").unwrap().text(), "after");
     assert!(structure_defects(&m, "").is_empty());
@@ -160,8 +196,8 @@ fn unpadded_base64_tail_is_decoded() {
     assert_eq!(&*d, b"hello world");
     assert_eq!(defects.len(), 1);
     // The defect offset is in the input, inside the body.
-    let r = p.body_range();
-    assert!((r.start..=r.end).contains(&defects[0].offset.unwrap()));
+    let range = p.body_range();
+    assert!((range.start..=range.end).contains(&defects[0].offset.unwrap()));
     let mut v = b"prefix:".to_vec();
     p.decode_into(&mut v);
     assert_eq!(v, b"prefix:hello world");
@@ -182,7 +218,10 @@ fn digest_children_default_to_message_rfc822() {
     assert_eq!(one.content_type().essence(), "message/rfc822");
     assert!(!one.has_content_type());
     assert_eq!(m.part_by_number("1.1").unwrap().text(), "one");
-    assert_eq!(m.part_by_number("2").unwrap().content_type().essence(), "text/plain");
+    assert_eq!(
+        m.part_by_number("2").unwrap().content_type().essence(),
+        "text/plain"
+    );
 }
 
 #[test]
@@ -215,13 +254,21 @@ fn limits_depth_parts_header() {
     // 100 nested multiparts: depth limit makes the deep one opaque, no recursion.
     let mut raw = Vec::new();
     for i in 0..100 {
-        raw.extend_from_slice(format!("Content-Type: multipart/mixed; boundary=b{i}\n\n--b{i}\n").as_bytes());
+        raw.extend_from_slice(
+            format!("Content-Type: multipart/mixed; boundary=b{i}\n\n--b{i}\n").as_bytes(),
+        );
     }
     raw.extend_from_slice(b"\nleaf\n");
-    let lim = Limits { max_depth: 10, ..Limits::default() };
+    let lim = Limits {
+        max_depth: 10,
+        ..Limits::default()
+    };
     let m = Message::parse_with_limits(&raw, lim);
     assert_eq!(m.parts().len(), 11);
-    assert!(m.defects().any(|d| d.kind == DefectKind::Structure(StructureDefect::DepthLimit)));
+    assert!(
+        m.defects()
+            .any(|d| d.kind == DefectKind::Structure(StructureDefect::DepthLimit))
+    );
     let m = Message::parse(&raw);
     assert_eq!(m.parts().len(), 65);
 
@@ -230,7 +277,13 @@ fn limits_depth_parts_header() {
         raw.extend_from_slice(b"--b\n\nx\n");
     }
     raw.extend_from_slice(b"--b--\n");
-    let m = Message::parse_with_limits(&raw, Limits { max_parts: 10, ..Limits::default() });
+    let m = Message::parse_with_limits(
+        &raw,
+        Limits {
+            max_parts: 10,
+            ..Limits::default()
+        },
+    );
     assert_eq!(m.parts().len(), 10);
     assert_eq!(structure_defects(&m, ""), [StructureDefect::PartLimit]);
     assert!(m.root().epilogue().is_some());
@@ -240,10 +293,19 @@ fn limits_depth_parts_header() {
         raw.extend_from_slice(format!("X-H{i}: value\n").as_bytes());
     }
     raw.extend_from_slice(b"\nbody\n");
-    let m = Message::parse_with_limits(&raw, Limits { max_header_size: 500, ..Limits::default() });
+    let m = Message::parse_with_limits(
+        &raw,
+        Limits {
+            max_header_size: 500,
+            ..Limits::default()
+        },
+    );
     assert!(m.root().header().fields.is_empty());
     assert_eq!(m.root().raw_body(), &raw[..]);
-    assert_eq!(structure_defects(&m, "1"), [StructureDefect::HeaderTooLarge]);
+    assert_eq!(
+        structure_defects(&m, "1"),
+        [StructureDefect::HeaderTooLarge]
+    );
 }
 
 #[test]

@@ -98,6 +98,7 @@ pub(crate) struct Tail {
 }
 
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // one Start per part; boxing would allocate
 pub(crate) enum Ev<'a> {
     Start(Head<'a>),
     /// Bytes of the current leaf's body (absolute range).
@@ -106,6 +107,7 @@ pub(crate) enum Ev<'a> {
 }
 
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Step<'a> {
     Ev(Ev<'a>),
     NeedMore,
@@ -257,8 +259,10 @@ impl Engine {
                     return None;
                 }
                 self.hlast_nl = Some(cut);
-                match find_block_end_with_limits(w.get(..cut).unwrap_or_default(), &self.header_limits)
-                {
+                match find_block_end_with_limits(
+                    w.get(..cut).unwrap_or_default(),
+                    &self.header_limits,
+                ) {
                     Some(h) => Some(h),
                     None => {
                         self.hscan = Some(base + content_end);
@@ -272,8 +276,7 @@ impl Engine {
         };
         self.hscan = None;
         self.hlast_nl = None;
-        let Mode::Header { slot, digest_child } =
-            std::mem::replace(&mut self.mode, Mode::Body)
+        let Mode::Header { slot, digest_child } = std::mem::replace(&mut self.mode, Mode::Body)
         else {
             return None;
         };
@@ -281,17 +284,19 @@ impl Engine {
         let mut defects = Vec::new();
         let (header, h) = match h {
             Some(h) if h <= content.len() && h <= max => {
-                let block =
-                    parse_block_with_limits(content.get(..h).unwrap_or_default(), &self.header_limits);
+                let block = parse_block_with_limits(
+                    content.get(..h).unwrap_or_default(),
+                    &self.header_limits,
+                );
                 let blank_ended = {
                     let hb = content.get(..h).unwrap_or_default();
-                    hb == b"\n"
-                        || hb == b"\r\n"
-                        || hb.ends_with(b"\n\n")
-                        || hb.ends_with(b"\n\r\n")
+                    hb == b"\n" || hb == b"\r\n" || hb.ends_with(b"\n\n") || hb.ends_with(b"\n\r\n")
                 };
                 if !blank_ended && h > 0 && h < content.len() {
-                    defects.push(Defect::at(StructureDefect::MissingHeaderBodySeparator, start + h));
+                    defects.push(Defect::at(
+                        StructureDefect::MissingHeaderBodySeparator,
+                        start + h,
+                    ));
                 }
                 (block, h)
             }
@@ -472,7 +477,10 @@ impl Engine {
         );
         let (scan, frame_of) = {
             let (bounds, idx) = self.boundaries();
-            (find_delimiter(window, rel, self.line_start, &bounds, eof), idx)
+            (
+                find_delimiter(window, rel, self.line_start, &bounds, eof),
+                idx,
+            )
         };
         match scan {
             Scan::Found(d) => {
