@@ -6,7 +6,7 @@
 
 use correo_wire::sasl::scram::{ClientChannelBinding, ScramCredentials, ScramHash};
 use correo_wire::sasl::{
-    ChannelBindingType, Mechanism, SaslClient, SaslLimits, SaslServer, ServerConfig,
+    ChannelBindingType, Mechanism, SaslClient, SaslLimits, SaslServer, ServerConfig, ServerOutput,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -47,12 +47,35 @@ fuzz_target!(|data: &[u8]| {
     }
 });
 
+fn honest_client(mechanism: Mechanism) -> Option<SaslClient> {
+    let client = match ScramHash::of(mechanism) {
+        Some(hash) => {
+            let cb = if mechanism.is_plus() {
+                ClientChannelBinding::Used(ChannelBindingType::TlsExporter, vec![0xcb; 32])
+            } else {
+                ClientChannelBinding::NotSupported
+            };
+            SaslClient::scram(hash, "user", "pencil", None, "cnonce", cb)
+        }
+        None => match mechanism {
+            Mechanism::Plain => SaslClient::plain(None, "user", "pencil"),
+            Mechanism::Login => SaslClient::login("user", "pencil"),
+            Mechanism::CramMd5 => SaslClient::cram_md5("user", "pencil"),
+            Mechanism::XOAuth2 => SaslClient::xoauth2("user", "token"),
+            _ => SaslClient::oauthbearer(Some("user"), Some("h"), Some(1), "token"),
+        },
+    };
+    client.ok().map(|c| c.with_limits(LIMITS))
+}
+
+/// The server, driven by fuzz operations: garbage steps, application decisions (right or
+/// wrong), and steps of an honest client so that deep states are reached too.
 fn fuzz_server(mechanism: Mechanism, flags: u8, mut input: Input<'_>) {
     let mut config = ServerConfig {
         limits: LIMITS,
         scram_nonce: Some("srv-nonce".into()),
         cram_challenge: Some("<1.2@fuzz>".into()),
-        success_data_as_challenge: Some(flags & 1 == 0),
+        final_data_with_success: flags & 1 != 0,
         ..ServerConfig::default()
     };
     if flags & 2 != 0 || mechanism.is_plus() {
@@ -61,52 +84,73 @@ fn fuzz_server(mechanism: Mechanism, flags: u8, mut input: Input<'_>) {
     let Ok(mut server) = SaslServer::new(mechanism, config) else {
         return;
     };
-    if flags & 4 != 0 {
-        let _ = server.start(None);
+    let Some(mut client) = honest_client(mechanism) else {
+        return;
+    };
+    let good_creds = ScramHash::of(mechanism)
+        .and_then(|h| ScramCredentials::derive(h, "pencil", b"salt", 2).ok());
+    let mut last = if flags & 4 != 0 {
+        server.start(None)
+    } else if flags & 8 != 0 {
+        match client.initial_response() {
+            Ok(ir) => server.start(ir.as_deref()),
+            Err(_) => return,
+        }
     } else {
         let ir = input.chunk();
-        let _ = server.start(Some(ir));
-    }
+        server.start(Some(ir))
+    };
     let mut steps_ok = 0u32;
     while let Some(op) = input.byte() {
-        match op % 8 {
-            0 | 1 => {
-                if server.step(input.chunk()).is_ok() {
-                    steps_ok += 1;
-                }
-            }
-            2 => {
-                if server.step_line(input.chunk()).is_ok() {
-                    steps_ok += 1;
-                }
-            }
-            3 => {
-                let _ = server.accept();
-            }
-            4 => {
-                let _ = server.reject();
-            }
+        let out = match op % 10 {
+            0 | 1 => server.step(input.chunk()),
+            2 => server.step_line(input.chunk()),
+            3 => server.accept(),
+            4 => server.reject(),
             5 => {
                 let doc = String::from_utf8_lossy(input.chunk()).into_owned();
-                let _ = server.reject_with_error(&doc);
+                server.reject_with_error(&doc)
             }
-            6 => {
-                let n = if op & 0x80 != 0 { 20 } else { 32 };
-                let key = input.chunk();
-                let mut stored_key = key.to_vec();
-                stored_key.resize(n, 0);
-                let creds = ScramCredentials {
-                    salt: input.chunk().to_vec(),
-                    iterations: u32::from(input.byte().unwrap_or(1)),
-                    stored_key,
-                    server_key: vec![op; n],
-                };
-                let _ = server.scram_credentials(&creds);
+            6 => match (&good_creds, op & 0x40 != 0) {
+                (Some(c), true) => server.scram_credentials(c),
+                _ => {
+                    let n = if op & 0x80 != 0 { 20 } else { 32 };
+                    let mut stored_key = input.chunk().to_vec();
+                    stored_key.resize(n, 0);
+                    let creds = ScramCredentials {
+                        salt: input.chunk().to_vec(),
+                        iterations: u32::from(input.byte().unwrap_or(1)),
+                        stored_key,
+                        server_key: vec![op; n],
+                    };
+                    server.scram_credentials(&creds)
+                }
+            },
+            7 => {
+                if op & 0x40 != 0 {
+                    server.cram_secret(b"pencil")
+                } else {
+                    server.cram_secret(input.chunk())
+                }
             }
             _ => {
-                let _ = server.cram_secret(input.chunk());
+                // The honest client answers the last challenge.
+                let challenge = match &last {
+                    Ok(ServerOutput::Challenge(c)) => c.clone(),
+                    _ => input.chunk().to_vec(),
+                };
+                match client.step(&challenge) {
+                    Ok(resp) => server.step(&resp),
+                    Err(_) => continue,
+                }
+            }
+        };
+        if op % 10 <= 2 || op % 10 >= 8 {
+            if out.is_ok() {
+                steps_ok += 1;
             }
         }
+        last = out;
         assert!(steps_ok <= LIMITS.max_rounds, "more rounds than the limit");
     }
 }
