@@ -249,14 +249,14 @@ fn check_token(t: &[u8]) -> Result<(), SaslError> {
 
 /// Checks that a server error challenge is a JSON object (as both formats require), at
 /// least superficially: `{ ... }`, UTF-8, no NUL/CR/LF.
-pub(crate) fn check_error_document(doc: &str) -> Result<(), SaslError> {
+pub(crate) fn check_error_document(doc: &str, mechanism: Mechanism) -> Result<(), SaslError> {
     check_name(doc.as_bytes(), Field::ErrorDocument)?;
     let t = doc.trim();
     if t.starts_with('{') && t.ends_with('}') {
         Ok(())
     } else {
         Err(SaslError::Malformed {
-            mechanism: Mechanism::OAuthBearer,
+            mechanism,
             offset: 0,
             reason: "error document must be a JSON object",
         })

@@ -571,7 +571,7 @@ impl SaslServer {
                 reason: "only OAuth mechanisms send error documents",
             });
         }
-        check_error_document(error_json)?;
+        check_error_document(error_json, self.mechanism)?;
         match core::mem::replace(&mut self.state, State::Done) {
             State::Verdict { .. } => {
                 self.state = State::OAuthErrorSent;
