@@ -1116,3 +1116,177 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Mechanism selection against the seeds' servers
+// ---------------------------------------------------------------------------------------
+
+/// Seed 001 (`250-AUTH LOGIN PLAIN XOAUTH XOAUTH2`) and seed 000
+/// (`250-AUTH LOGIN PLAIN XOAUTH2 PLAIN-CLIENTTOKEN OAUTHBEARER XOAUTH`, Gmail), and the
+/// IMAP capability `AUTH=PLAIN` of seed 000's Dovecot.
+#[test]
+fn select_against_seed_servers() {
+    use correo_wire::sasl::select;
+    let gmail_2013 = "LOGIN PLAIN XOAUTH XOAUTH2".split(' ');
+    let gmail_now = "LOGIN PLAIN XOAUTH2 PLAIN-CLIENTTOKEN OAUTHBEARER XOAUTH".split(' ');
+    let password = [Mechanism::ScramSha256, Mechanism::Plain, Mechanism::Login];
+    let token = [Mechanism::OAuthBearer, Mechanism::XOAuth2];
+    // Over TLS (port 465, or after STARTTLS) a password client picks PLAIN.
+    assert_eq!(
+        select(&password, gmail_2013.clone(), true),
+        Some(Mechanism::Plain)
+    );
+    // In the clear, nothing: every offered mechanism exposes the password.
+    assert_eq!(select(&password, gmail_2013.clone(), false), None);
+    // A token client prefers OAUTHBEARER where offered, else XOAUTH2.
+    assert_eq!(
+        select(&token, gmail_now.clone(), true),
+        Some(Mechanism::OAuthBearer)
+    );
+    assert_eq!(select(&token, gmail_2013, true), Some(Mechanism::XOAuth2));
+    assert_eq!(select(&token, gmail_now, false), None);
+    let dovecot = "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ AUTH=PLAIN"
+        .split(' ')
+        .filter_map(|cap| cap.strip_prefix("AUTH="));
+    assert_eq!(select(&password, dovecot, true), Some(Mechanism::Plain));
+}
+
+/// The `c=` attribute of a -PLUS client carries the GS2 header followed by the binding
+/// data, byte for byte (RFC 5802 section 7: `c=` base64(gs2-header cbind-data)).
+#[test]
+fn plus_client_final_carries_binding_data() {
+    let data = b"\x01\x02exporter-bytes".to_vec();
+    let mut c = SaslClient::scram(
+        ScramHash::Sha256,
+        "user",
+        "pencil",
+        Some("admin"),
+        "abc",
+        ClientChannelBinding::Used(ChannelBindingType::TlsExporter, data.clone()),
+    )
+    .unwrap();
+    let first = c.initial_response().unwrap().unwrap();
+    assert_eq!(first, b"p=tls-exporter,a=admin,n=user,r=abc");
+    let cf = c.step(b"r=abcXYZ,s=QSXCR+Q6sek8bf92,i=4096").unwrap();
+    let cf = String::from_utf8(cf).unwrap();
+    let c_attr = cf.split(',').next().unwrap().strip_prefix("c=").unwrap();
+    let mut want = b"p=tls-exporter,a=admin,".to_vec();
+    want.extend_from_slice(&data);
+    assert_eq!(b64d(c_attr), want);
+}
+
+// ---------------------------------------------------------------------------------------
+// More properties
+// ---------------------------------------------------------------------------------------
+
+const FAST: SaslLimits = SaslLimits {
+    max_rounds: 8,
+    max_message_len: 16 * 1024,
+    scram_min_iterations: 1,
+    scram_max_iterations: 16,
+    scram_max_salt_len: 256,
+};
+
+fn scram_round_trip(
+    hash: ScramHash,
+    username: &str,
+    authzid: Option<&str>,
+    password: &str,
+    stored_password: &str,
+) -> (ServerOutput, Result<(), SaslError>) {
+    let mut c = SaslClient::scram(
+        hash,
+        username,
+        password,
+        authzid,
+        "prop-nonce",
+        ClientChannelBinding::NotSupported,
+    )
+    .unwrap()
+    .with_limits(FAST);
+    let mut s = SaslServer::new(
+        hash.mechanism(false),
+        ServerConfig {
+            limits: FAST,
+            scram_nonce: Some("srv".into()),
+            ..ServerConfig::default()
+        },
+    )
+    .unwrap();
+    let ir = c.initial_response().unwrap().unwrap();
+    let ServerOutput::NeedScramCredentials {
+        username: seen,
+        authzid: seen_az,
+    } = s.start(Some(&ir)).unwrap()
+    else {
+        panic!("expected a credentials request")
+    };
+    assert_eq!(seen, username);
+    assert_eq!(seen_az.as_deref(), authzid);
+    let creds = ScramCredentials::derive(hash, stored_password, b"salt", 2).unwrap();
+    let sf = challenge(s.scram_credentials(&creds).unwrap());
+    let cf = c.step(&sf).unwrap();
+    match s.step(&cf).unwrap() {
+        ServerOutput::Challenge(fin) => {
+            let empty = c.step(&fin).unwrap();
+            let out = s.step(&empty).unwrap();
+            (out, c.finish(None))
+        }
+        other => (other, c.finish(None)),
+    }
+}
+
+fn scram_name() -> impl Strategy<Value = String> {
+    // Printable ASCII (commas and equals signs included, to exercise the escaping) and a
+    // few letters beyond ASCII that SASLprep leaves alone.
+    "[ -~ñçßπ日本]{1,24}"
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn scram_round_trip_any_names(
+        sha256 in any::<bool>(),
+        username in scram_name(),
+        authzid in proptest::option::of(scram_name()),
+        password in scram_name(),
+        other in scram_name(),
+    ) {
+        let hash = if sha256 { ScramHash::Sha256 } else { ScramHash::Sha1 };
+        let (out, client) = scram_round_trip(hash, &username, authzid.as_deref(), &password, &password);
+        let ok = matches!(out, ServerOutput::Success { username: ref u, .. } if *u == username);
+        prop_assert!(ok, "{:?}", out);
+        prop_assert!(client.is_ok());
+        if other != password {
+            let (out, client) = scram_round_trip(hash, &username, None, &password, &other);
+            prop_assert_eq!(out, ServerOutput::Failure(FailureReason::InvalidCredentials));
+            prop_assert!(client.is_err());
+        }
+    }
+
+    #[test]
+    fn xoauth2_encode_parse_round_trip(user in "[ -~]{1,40}", token in "[!-~]{1,80}") {
+        prop_assume!(!user.contains('\u{1}'));
+        let m = correo_wire::sasl::oauth::XOAuth2Message { user: &user, token: &token };
+        let bytes = m.encode();
+        prop_assert_eq!(correo_wire::sasl::oauth::XOAuth2Message::parse(&bytes).unwrap(), m);
+    }
+
+    #[test]
+    fn oauthbearer_encode_parse_round_trip(
+        authzid in proptest::option::of("[ -~ñ]{1,30}"),
+        host in proptest::option::of("[a-z0-9.-]{1,30}"),
+        port in proptest::option::of(any::<u16>()),
+        token in "[!-~]{1,80}",
+    ) {
+        let m = correo_wire::sasl::oauth::OAuthBearerMessage {
+            authzid,
+            host: host.as_deref(),
+            port,
+            token: &token,
+        };
+        let bytes = m.encode();
+        prop_assert_eq!(correo_wire::sasl::oauth::OAuthBearerMessage::parse(&bytes).unwrap(), m);
+    }
+}
