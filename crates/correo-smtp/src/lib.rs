@@ -28,3 +28,6 @@ pub mod server;
 
 pub use received::{Protocol, Received};
 pub use server::{Server, ServerConfig, ServerEvent};
+pub mod client;
+
+pub use client::{Client, ClientConfig, ClientEvent, Envelope, TlsMode};

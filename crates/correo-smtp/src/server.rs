@@ -828,7 +828,9 @@ impl Core {
         if x.pipelining {
             caps.push(Capability::Pipelining);
         }
-        caps.push(Capability::Size(self.config.max_message_size));
+        if let Some(n) = self.config.max_message_size {
+            caps.push(Capability::Size(Some(n)));
+        }
         if x.vrfy {
             caps.push(Capability::Vrfy);
         }
@@ -1038,7 +1040,7 @@ impl Core {
         if last {
             self.end_of_data(None);
         } else {
-            let text = format!("Ok: {size} octets received");
+            let text = format!("Ok: {size} bytes");
             self.reply(250, (2, 0, 0), &text);
         }
     }
