@@ -420,7 +420,7 @@ impl DotDecoder {
 const BLOCK: usize = 64;
 
 /// The `BLOCK` bytes at `at`, if there are that many.
-#[inline(always)]
+#[inline]
 fn block(input: &[u8], at: usize) -> Option<&[u8; BLOCK]> {
     input.get(at..at.checked_add(BLOCK)?)?.try_into().ok()
 }
@@ -428,7 +428,7 @@ fn block(input: &[u8], at: usize) -> Option<&[u8; BLOCK]> {
 /// Whether no LF of `cur` is bare (`prev`, the same window shifted back one byte, has no CR
 /// before it) or followed by a dot (`next`, shifted forward one byte). Branch-free over
 /// fixed-size arrays, so the compiler vectorises it.
-#[inline(always)]
+#[inline]
 fn block_is_plain(prev: &[u8; BLOCK], cur: &[u8; BLOCK], next: &[u8; BLOCK]) -> bool {
     let mut acc = 0u8;
     for ((&p, &c), &n) in prev.iter().zip(cur).zip(next) {
