@@ -38,17 +38,19 @@ pub(crate) enum SaslCommand {
         /// The password, sent after `334 UGFzc3dvcmQ6` (Password:).
         pass: String,
     },
-    /// Decode a base64 challenge or response and print it, showing bytes that are not
-    /// printable as escapes (`\0`, `\r`, `\n`, `\t`, `\x01`, `\\`).
+    /// Decode a base64 challenge or response and print it (e.g. `VXNlcm5hbWU6`).
     ///
-    /// A leading `334 ` (SMTP) or `+ ` (POP3, IMAP) is ignored, so a server line can be
+    /// Bytes that are not printable are shown as escapes: `\0`, `\r`, `\n`, `\t`,
+    /// `\x01`, `\\`. A leading `334 ` (SMTP) or `+ ` (POP3, IMAP) is ignored, so a server line can be
     /// pasted as it is.
     Decode {
         /// The base64 text, e.g. `VXNlcm5hbWU6`.
         base64: String,
     },
-    /// Encode text as base64; `\0`, `\r`, `\n`, `\t`, `\\` and `\xNN` escapes are
-    /// understood, so `correo sasl encode '\0user\0pass'` is an AUTH PLAIN line.
+    /// Encode text as base64, with `\0`-style escapes (the inverse of `decode`).
+    ///
+    /// `\0`, `\r`, `\n`, `\t`, `\\` and `\xNN` are understood, so
+    /// `correo sasl encode '\0user\0pass'` is an AUTH PLAIN line.
     Encode {
         /// The text, with escapes.
         text: String,
@@ -62,8 +64,10 @@ pub(crate) enum SaslCommand {
         /// The server's challenge, base64 as sent after `334 ` / `+ `.
         challenge: String,
     },
-    /// Derive the SCRAM credentials a server stores for a password, printed as
-    /// `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>` (base64 fields).
+    /// Derive the SCRAM credentials a server stores for a password.
+    ///
+    /// Printed as `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>` (base64
+    /// fields), the format PostgreSQL uses.
     ScramCredentials {
         /// The password.
         pass: String,

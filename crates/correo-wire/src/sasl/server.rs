@@ -14,8 +14,9 @@ use super::{Field, Mechanism, SaslError, SaslLimits, check_name, utf8};
 pub struct ServerConfig {
     /// Limits on rounds, message size and SCRAM parameters.
     pub limits: SaslLimits,
-    /// SCRAM: the server's part of the nonce (fresh and random, at least 18 bytes of
-    /// entropy, printable ASCII without commas). Required for SCRAM mechanisms.
+    /// SCRAM: the server's part of the nonce (printable ASCII without commas, at least
+    /// 18 bytes of entropy). Required for SCRAM mechanisms. It must be fresh and random
+    /// for **every** exchange: a reused nonce lets a recorded exchange be replayed.
     pub scram_nonce: Option<String>,
     /// CRAM-MD5: the challenge, conventionally `<random.timestamp@hostname>`. Required
     /// for CRAM-MD5.
