@@ -230,6 +230,41 @@ struct Skip {
     last_cr: bool,
 }
 
+/// Continues skipping an over-long line through `piece`. Returns `Some((used, error))` when
+/// the line ended inside `piece` (`used` bytes, LF included), `None` when all of `piece` was
+/// skipped (or nothing is being skipped).
+fn skip_through(skip: &mut Option<Skip>, max: usize, piece: &[u8]) -> Option<(usize, LineError)> {
+    let current = (*skip)?;
+    match memchr(b'\n', piece) {
+        Some(j) => {
+            let last_cr = if j > 0 {
+                piece.get(j - 1) == Some(&b'\r')
+            } else {
+                current.last_cr
+            };
+            let raw = current.len.saturating_add(j as u64);
+            let len = raw.saturating_sub(u64::from(last_cr));
+            *skip = None;
+            Some((
+                j + 1,
+                LineError::TooLong {
+                    offset: current.start,
+                    len,
+                    max,
+                },
+            ))
+        }
+        None => {
+            *skip = Some(Skip {
+                start: current.start,
+                len: current.len.saturating_add(piece.len() as u64),
+                last_cr: piece.last().map_or(current.last_cr, |&b| b == b'\r'),
+            });
+            None
+        }
+    }
+}
+
 /// Where the line to return lies, decided before borrowing.
 enum Found {
     Buf(usize, usize),
@@ -419,41 +454,6 @@ impl LineFramer {
         }
     }
 
-    /// Continues skipping an over-long line through `piece`. Returns `Some((used, error))`
-    /// when the line ended inside `piece` (`used` bytes, LF included), `None` when all of
-    /// `piece` was skipped.
-    fn skip_through(&mut self, piece: &[u8]) -> Option<(usize, LineError)> {
-        let skip = self.skip?;
-        match memchr(b'\n', piece) {
-            Some(j) => {
-                let last_cr = if j > 0 {
-                    piece.get(j - 1) == Some(&b'\r')
-                } else {
-                    skip.last_cr
-                };
-                let raw = skip.len.saturating_add(j as u64);
-                let len = raw.saturating_sub(u64::from(last_cr));
-                self.skip = None;
-                Some((
-                    j + 1,
-                    LineError::TooLong {
-                        offset: skip.start,
-                        len,
-                        max: self.config.max_line_len,
-                    },
-                ))
-            }
-            None => {
-                self.skip = Some(Skip {
-                    start: skip.start,
-                    len: skip.len.saturating_add(piece.len() as u64),
-                    last_cr: piece.last().map_or(skip.last_cr, |&b| b == b'\r'),
-                });
-                None
-            }
-        }
-    }
-
     /// The core: next line from `buf[start..]` followed by `chunk[*pos..]`.
     fn pull<'s>(
         &'s mut self,
@@ -468,14 +468,15 @@ impl LineFramer {
             if self.start < self.buf.len() {
                 // Phase A: buffered bytes first.
                 if self.skip.is_some() {
-                    let piece = self.buf.get(self.start..).unwrap_or_default().to_vec();
-                    match self.skip_through(&piece) {
+                    let piece = self.buf.get(self.start..).unwrap_or_default();
+                    let piece_len = piece.len();
+                    match skip_through(&mut self.skip, self.config.max_line_len, piece) {
                         Some((used, err)) => {
                             self.consume_buf(used);
                             return Some(Err(err));
                         }
                         None => {
-                            self.consume_buf(piece.len());
+                            self.consume_buf(piece_len);
                             continue;
                         }
                     }
@@ -526,7 +527,7 @@ impl LineFramer {
                 return None;
             }
             if self.skip.is_some() {
-                match self.skip_through(rest) {
+                match skip_through(&mut self.skip, self.config.max_line_len, rest) {
                     Some((used, err)) => {
                         *pos += used;
                         self.offset = self.offset.saturating_add(used as u64);

@@ -369,3 +369,81 @@ proptest! {
         prop_assert_eq!(run(config, &chunks), expected);
     }
 }
+
+#[test]
+fn skipping_through_stashed_bytes() {
+    let mut framer = LineFramer::new(LineConfig::with_max_line_len(4));
+    let mut feed = framer.feed(b"0123456789");
+    assert!(feed.next_line().is_none());
+    drop(feed);
+    assert!(framer.is_skipping());
+    // The application is busy: bytes are kept unread, then pulled later.
+    drop(framer.feed(b"abc\r\nOK\r\n"));
+    assert_eq!(framer.buffered_len(), 9);
+    assert_eq!(
+        framer.next_line(),
+        Some(Err(LineError::TooLong {
+            offset: 0,
+            len: 13,
+            max: 4
+        }))
+    );
+    assert_eq!(framer.next_line().unwrap().unwrap().content(), b"OK");
+    assert!(framer.next_line().is_none());
+}
+
+/// The way an SMTP server uses the framer and the dot decoder together: command lines, then
+/// the `DATA` body through raw mode, then command lines again; every 2-split and bytewise.
+#[test]
+fn smtp_session_lines_then_data_then_lines() {
+    use correo_wire::dot::DotDecoder;
+
+    let input: &[u8] = b"MAIL FROM:<a@b>\r\nDATA\r\nSubject: x\r\n\r\n..dot\r\n.\r\nQUIT\r\n";
+    let run_chunks = |chunks: &[&[u8]]| {
+        let mut framer = LineFramer::default();
+        let mut data: Option<DotDecoder> = None;
+        let mut lines = Vec::new();
+        let mut body = Vec::new();
+        for chunk in chunks {
+            let mut feed = framer.feed(chunk);
+            loop {
+                if let Some(decoder) = data.as_mut() {
+                    let raw = feed.peek_raw();
+                    if raw.is_empty() {
+                        break;
+                    }
+                    let progress = decoder.decode_into(raw, &mut body);
+                    feed.consume_raw(progress.consumed);
+                    if progress.complete {
+                        data = None;
+                        lines.push(b"<end of data>".to_vec());
+                    }
+                    continue;
+                }
+                let Some(line) = feed.next_line() else { break };
+                let line = line.unwrap().content().to_vec();
+                if line == b"DATA" {
+                    data = Some(DotDecoder::default());
+                }
+                lines.push(line);
+            }
+        }
+        (lines, body)
+    };
+    let expected = (
+        vec![
+            b"MAIL FROM:<a@b>".to_vec(),
+            b"DATA".to_vec(),
+            b"<end of data>".to_vec(),
+            b"QUIT".to_vec(),
+        ],
+        b"Subject: x\r\n\r\n.dot\r\n".to_vec(),
+    );
+    assert_eq!(run_chunks(&[input]), expected);
+    let bytes: Vec<&[u8]> = input.chunks(1).collect();
+    assert_eq!(run_chunks(&bytes), expected);
+    for i in 0..=input.len() {
+        let (a, b) = input.split_at(i);
+        assert_eq!(run_chunks(&[a, b]), expected, "split at {i}");
+    }
+}
