@@ -180,6 +180,37 @@ impl core::fmt::Debug for ClientChannelBinding {
     }
 }
 
+impl ClientChannelBinding {
+    /// The right choice for a client that has `binding` data for its TLS connection
+    /// (`None` on a plain connection, or a TLS library without exporters) when the server
+    /// does or does not advertise a `-PLUS` mechanism (RFC 5802 section 6):
+    /// binding data and a `-PLUS` server give [`Used`](Self::Used); binding data and no
+    /// `-PLUS` give [`NotUsed`](Self::NotUsed) (`y`, so a server that does support channel
+    /// binding detects the downgrade); no (or empty) data gives [`NotSupported`](Self::NotSupported).
+    ///
+    /// ```
+    /// use correo_wire::sasl::scram::ClientChannelBinding;
+    /// use correo_wire::sasl::ChannelBindingType;
+    /// let data = Some((ChannelBindingType::TlsExporter, vec![1; 32]));
+    /// assert!(matches!(ClientChannelBinding::choose(data.clone(), true), ClientChannelBinding::Used(..)));
+    /// assert_eq!(ClientChannelBinding::choose(data, false), ClientChannelBinding::NotUsed);
+    /// assert_eq!(ClientChannelBinding::choose(None, true), ClientChannelBinding::NotSupported);
+    /// ```
+    pub fn choose(
+        binding: Option<(ChannelBindingType, Vec<u8>)>,
+        server_offers_plus: bool,
+    ) -> Self {
+        match binding {
+            Some((t, data)) if server_offers_plus && !data.is_empty() => {
+                ClientChannelBinding::Used(t, data)
+            }
+            Some((_, data)) if !data.is_empty() => ClientChannelBinding::NotUsed,
+            // No data, or empty data (which binds nothing): no channel binding at all.
+            _ => ClientChannelBinding::NotSupported,
+        }
+    }
+}
+
 /// One `x=value` attribute of a SCRAM message, with its offset.
 struct Attr<'a> {
     name: u8,
