@@ -140,12 +140,12 @@ impl Base64Decoder {
             if self.n == 0 && self.pad == Pad::None {
                 let rest = input.get(i..).unwrap_or_default();
                 let k = match self.kernel {
-                    Kernel::Scalar => fast_scalar(rest, out),
+                    Kernel::Scalar => fast_scalar(rest, out, &mut self.width),
                     #[cfg(target_arch = "x86_64")]
                     Kernel::Avx2 => {
                         let k = simd::decode_avx2(rest, out, &mut self.width);
                         let rest2 = rest.get(k..).unwrap_or_default();
-                        k + fast_scalar(rest2, out)
+                        k + fast_scalar(rest2, out, &mut self.width)
                     }
                 };
                 i += k;
@@ -247,64 +247,136 @@ impl Base64Decoder {
     }
 }
 
-/// Decodes 8 characters into 6 bytes (as the first 6 of the returned 8), or `None` when
-/// one of them is not in the alphabet.
+/// `SHIFTED[k][c]`: the sextet of character `c` shifted into position `k` of a quantum
+/// (`k = 0` most significant), or a value with bits 24..32 set when `c` is not in the
+/// alphabet. ORing four lookups gives the 24-bit quantum and a validity flag at once.
+static SHIFTED: [[u32; 256]; 4] = {
+    let mut t = [[0xFF00_0000u32; 256]; 4];
+    let mut i = 0;
+    while i < 64 {
+        let c = ALPHABET[i] as usize;
+        let v = i as u32;
+        t[0][c] = v << 18;
+        t[1][c] = v << 12;
+        t[2][c] = v << 6;
+        t[3][c] = v;
+        i += 1;
+    }
+    t
+};
+
+/// Decodes one quantum of 4 characters to its 24-bit value, with bits 24..32 set when a
+/// character is not in the alphabet.
+#[inline]
+fn quantum(c: [u8; 4]) -> u32 {
+    SHIFTED[0][c[0] as usize]
+        | SHIFTED[1][c[1] as usize]
+        | SHIFTED[2][c[2] as usize]
+        | SHIFTED[3][c[3] as usize]
+}
+
+/// Decodes 8 characters into 6 bytes (the first 6 of the returned 8), or `None` when one
+/// of them is not in the alphabet.
 #[inline]
 fn decode8(c: [u8; 8]) -> Option<[u8; 8]> {
-    let s = c.map(|b| DECODE[b as usize]);
-    if (s[0] | s[1] | s[2] | s[3] | s[4] | s[5] | s[6] | s[7]) & 0x80 != 0 {
+    let (a, b) = c.split_at(4);
+    let a = quantum(a.try_into().ok()?);
+    let b = quantum(b.try_into().ok()?);
+    if (a | b) & 0xFF00_0000 != 0 {
         return None;
     }
-    let v = (u64::from(s[0]) << 58)
-        | (u64::from(s[1]) << 52)
-        | (u64::from(s[2]) << 46)
-        | (u64::from(s[3]) << 40)
-        | (u64::from(s[4]) << 34)
-        | (u64::from(s[5]) << 28)
-        | (u64::from(s[6]) << 22)
-        | (u64::from(s[7]) << 16);
-    Some(v.to_be_bytes())
+    Some(((u64::from(a) << 40) | (u64::from(b) << 16)).to_be_bytes())
 }
 
-#[inline]
-fn decode4(c: [u8; 4]) -> Option<[u8; 3]> {
-    let s = c.map(|b| DECODE[b as usize]);
-    if (s[0] | s[1] | s[2] | s[3]) & 0x80 != 0 {
-        return None;
+/// Longest line the scalar whole-line path handles.
+const MAX_FAST_WIDTH: usize = 256;
+
+/// Decodes whole lines of `lw` characters (a multiple of 4) each followed by CRLF or LF,
+/// while every character is valid; returns the bytes consumed.
+fn lines_scalar(rest: &[u8], out: &mut Vec<u8>, lw: usize) -> usize {
+    if lw == 0 || lw % 4 != 0 || lw > MAX_FAST_WIDTH {
+        return 0;
     }
-    let v = (u32::from(s[0]) << 18)
-        | (u32::from(s[1]) << 12)
-        | (u32::from(s[2]) << 6)
-        | u32::from(s[3]);
-    Some([(v >> 16) as u8, (v >> 8) as u8, v as u8])
-}
-
-/// The scalar fast path, from a clean state: decodes whole quanta 8 (or 4) characters at a
-/// time and skips CRLF/LF line breaks between quanta. Stops before anything else (which the
-/// state machine then handles) and returns the number of input bytes consumed.
-fn fast_scalar(input: &[u8], out: &mut Vec<u8>) -> usize {
+    out.reserve(lw / 4 * 3 + 8);
     let mut i = 0;
     loop {
-        let rest = input.get(i..).unwrap_or_default();
-        if let Some(c) = rest.first_chunk::<8>() {
-            if let Some(b) = decode8(*c) {
-                simd::write8_advance(out, b, 6);
-                i += 8;
-                continue;
+        let eol = match (rest.get(i + lw), rest.get(i + lw + 1)) {
+            (Some(b'\r'), Some(b'\n')) => 2,
+            (Some(b'\n'), _) => 1,
+            _ => return i,
+        };
+        let Some(chars) = rest.get(i..i + lw) else {
+            return i;
+        };
+        // Decode optimistically; a line with a bad character is taken back.
+        let start = out.len();
+        let mut bad = 0u32;
+        let mut chunks = chars.chunks_exact(8);
+        for c in &mut chunks {
+            let (a, b) = c.split_at(4);
+            let a = a.try_into().map_or(u32::MAX, quantum);
+            let b = b.try_into().map_or(u32::MAX, quantum);
+            bad |= a | b;
+            let v = ((u64::from(a) << 40) | (u64::from(b) << 16)).to_be_bytes();
+            simd::write8_advance(out, v, 6);
+        }
+        for c in chunks.remainder().chunks_exact(4) {
+            let a = c.try_into().map_or(u32::MAX, quantum);
+            bad |= a;
+            simd::write8_advance(out, (u64::from(a) << 40).to_be_bytes(), 3);
+        }
+        if bad & 0xFF00_0000 != 0 {
+            out.truncate(start);
+            return i;
+        }
+        i += lw + eol;
+    }
+}
+
+/// The scalar fast path, from a clean state: decodes whole lines of the learned width,
+/// else whole quanta 8 (or 4) characters at a time, skipping CRLF/LF line breaks between
+/// quanta. Stops before anything else (which the state machine then handles) and returns
+/// the number of input bytes consumed.
+fn fast_scalar(input: &[u8], out: &mut Vec<u8>, width: &mut usize) -> usize {
+    let mut i = 0;
+    let mut line_start = None;
+    loop {
+        let done = lines_scalar(input.get(i..).unwrap_or_default(), out, *width);
+        if done > 0 {
+            i += done;
+            line_start = Some(i);
+        }
+        while let Some(c) = input.get(i..).and_then(|r| r.first_chunk::<8>()) {
+            match decode8(*c) {
+                Some(b) => {
+                    simd::write8_advance(out, b, 6);
+                    i += 8;
+                }
+                None => break,
             }
         }
+        let rest = input.get(i..).unwrap_or_default();
         if let Some(c) = rest.first_chunk::<4>() {
-            if let Some(b) = decode4(*c) {
-                out.extend_from_slice(&b);
+            let v = quantum(*c);
+            if v & 0xFF00_0000 == 0 {
+                out.extend_from_slice(&[(v >> 16) as u8, (v >> 8) as u8, v as u8]);
                 i += 4;
                 continue;
             }
         }
-        match rest {
-            [b'\r', b'\n', ..] => i += 2,
-            [b'\n', ..] => i += 1,
+        let eol = match rest {
+            [b'\r', b'\n', ..] => 2,
+            [b'\n', ..] => 1,
             _ => return i,
+        };
+        if let Some(ls) = line_start {
+            let seen = i - ls;
+            if seen > 0 && seen % 4 == 0 && seen <= MAX_FAST_WIDTH {
+                *width = seen;
+            }
         }
+        i += eol;
+        line_start = Some(i);
     }
 }
 
