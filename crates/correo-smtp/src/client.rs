@@ -698,6 +698,9 @@ impl Core {
             }
             Expect::StartTls => {
                 if r.code == ReplyCode::SERVICE_READY {
+                    // RFC 3207: forget everything learnt before the upgrade.
+                    self.ehlo = None;
+                    self.esmtp = false;
                     self.phase = Phase::AwaitTls;
                     self.events.push_back(ClientEvent::StartTls);
                 } else if self.config.tls == TlsMode::Required {

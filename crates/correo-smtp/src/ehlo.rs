@@ -292,6 +292,15 @@ impl<'a> Ehlo<'a> {
         }
         let mut lines = reply.lines.iter();
         let first: &str = lines.next().map_or("", |l| l);
+        // RFC 2034: EHLO replies carry no enhanced code; a server name that looks like
+        // one (`2.0.0`) was taken out by the reply parser: put it back.
+        if let Some(e) = reply.enhanced {
+            return Some(Ehlo {
+                domain: Cow::Owned(e.to_string()),
+                greeting: Cow::Borrowed(first),
+                capabilities: lines.map(|l| Capability::parse(l)).collect(),
+            });
+        }
         let (domain, greeting) = match first.split_once(' ') {
             Some((d, g)) => (d, g),
             None => (first, ""),
