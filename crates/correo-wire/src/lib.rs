@@ -1,6 +1,6 @@
 //! Sans-IO wire pieces shared by correo's protocol crates.
 //!
-//! - [`line`]: CRLF line framing over arbitrary chunks, with a maximum line length and a
+//! - [`line`](mod@line): CRLF line framing over arbitrary chunks, with a maximum line length and a
 //!   bare-LF policy.
 //! - [`dot`]: dot-stuffing (SMTP `DATA`, POP3 multi-line replies): a streaming encoder and a
 //!   streaming decoder that ends only on `CRLF.CRLF`.
