@@ -32,6 +32,7 @@
 #![allow(clippy::many_single_char_names)]
 
 pub mod authres;
+pub mod dkim;
 pub mod dmarc;
 pub mod dns;
 pub mod spf;
