@@ -459,6 +459,45 @@ fn skip_plain_lines(input: &[u8], mut from: usize) -> usize {
     from
 }
 
+/// Whether `cur` holds only well-formed CRLFs none of which is followed by a dot (`prev` and
+/// `next` are the same window shifted by one byte). Branch-free, so the compiler vectorises
+/// it.
+#[inline]
+fn block_is_plain_crlf(prev: &[u8; BLOCK], cur: &[u8; BLOCK], next: &[u8; BLOCK]) -> bool {
+    let mut acc = 0u8;
+    for ((&p, &c), &n) in prev.iter().zip(cur).zip(next) {
+        let bare_cr = u8::from(c == b'\r') & u8::from(n != b'\n');
+        let odd_lf = u8::from(c == b'\n') & (u8::from(p != b'\r') | u8::from(n == b'.'));
+        acc |= bare_cr | odd_lf;
+    }
+    acc == 0
+}
+
+/// The encoder's twin of [`skip_plain_lines`]: skips blocks of well-formed CRLF lines that
+/// need no dot doubling. Returns an index at or before the first bare CR, bare LF or
+/// line-starting dot at or after `from`, never between the CR and LF of a pair.
+#[inline]
+fn skip_plain_crlf(input: &[u8], mut from: usize) -> usize {
+    if from == 0 {
+        return 0;
+    }
+    let start = from;
+    while let (Some(prev), Some(cur), Some(next)) = (
+        block(input, from - 1),
+        block(input, from),
+        block(input, from + 1),
+    ) {
+        if !block_is_plain_crlf(prev, cur, next) {
+            break;
+        }
+        from += BLOCK;
+    }
+    if from > start && input.get(from - 1) == Some(&b'\r') {
+        from -= 1;
+    }
+    from
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum EncState {
     /// At the start of a line (or of the body).
@@ -613,6 +652,7 @@ impl DotEncoder {
     fn encode_run<'a>(&mut self, input: &'a [u8]) -> Step<'a> {
         let mut from = 0;
         loop {
+            from = skip_plain_crlf(input, from);
             let Some(k) = input.get(from..).and_then(|s| memchr2(b'\r', b'\n', s)) else {
                 self.state = EncState::Mid;
                 return Step {

@@ -412,3 +412,51 @@ proptest! {
         prop_assert_eq!(body, reference_decode(DotConfig::default(), &input).body);
     }
 }
+
+/// Long well-formed lines with rare anomalies, so that the block skippers (64-byte blocks)
+/// are exercised right up to every kind of event and across block boundaries.
+fn arb_long_lines() -> impl Strategy<Value = Vec<u8>> {
+    let line = (
+        proptest::collection::vec(b'a'..=b'c', 0..150),
+        prop_oneof![
+            12 => Just(&b"\r\n"[..]),
+            1 => Just(&b"\n"[..]),
+            1 => Just(&b"\r"[..]),
+            1 => Just(&b"\r\n."[..]),
+            1 => Just(&b"\r\n.\r\n"[..]),
+            1 => Just(&b"\n.\r\n"[..]),
+        ],
+    );
+    proptest::collection::vec(line, 0..12).prop_map(|lines| {
+        let mut out = Vec::new();
+        for (text, sep) in lines {
+            out.extend_from_slice(&text);
+            out.extend_from_slice(sep);
+        }
+        out
+    })
+}
+
+proptest! {
+    #[test]
+    fn long_lines_decode_like_the_reference(
+        input in arb_long_lines(),
+        sizes in proptest::collection::vec(1usize..200, 0..4),
+        policy in 0usize..3,
+    ) {
+        let config = DotConfig::default().bare_lf(POLICIES[policy]);
+        let expected = reference_decode(config, &input);
+        prop_assert_eq!(decode_chunks(config, &[&input]), expected.clone());
+        prop_assert_eq!(decode_chunks(config, &split_at_sizes(&input, &sizes)), expected);
+    }
+
+    #[test]
+    fn long_lines_encode_like_the_reference(
+        input in arb_long_lines(),
+        sizes in proptest::collection::vec(1usize..200, 0..4),
+    ) {
+        let expected = reference_encode(&input);
+        prop_assert_eq!(encode_chunks(&[&input]), expected.clone());
+        prop_assert_eq!(encode_chunks(&split_at_sizes(&input, &sizes)), expected);
+    }
+}
