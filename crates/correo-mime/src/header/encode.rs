@@ -20,6 +20,9 @@ pub enum EncodeError {
     /// The field name is empty or has characters a field name cannot have.
     #[error("invalid header field name")]
     InvalidFieldName,
+    /// A parameter name is empty or has characters a parameter name cannot have.
+    #[error("invalid parameter name")]
+    InvalidParamName,
     /// An address has non-ASCII characters and UTF-8 headers (SMTPUTF8) are not allowed.
     #[error("non-ASCII address needs SMTPUTF8")]
     NonAsciiAddress,
@@ -277,6 +280,18 @@ pub fn encode_msg_id(id: &str) -> Result<String, EncodeError> {
     Ok(format!("<{id}>"))
 }
 
+fn check_param_name(name: &str) -> Result<(), EncodeError> {
+    check_line_breaks(name)?;
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| is_token_char(b) && b != b'*' && b != b'\'' && b != b'%')
+    {
+        return Err(EncodeError::InvalidParamName);
+    }
+    Ok(())
+}
+
 fn attr_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b)
 }
@@ -285,15 +300,8 @@ fn attr_char(b: u8) -> bool {
 /// `; `: `name=token`, `name="quoted"`, or RFC 2231 `name*=utf-8''%XX..` (split into
 /// `name*0*=...; name*1*=...` sections of at most about 60 characters when long).
 pub fn encode_param(name: &str, value: &str) -> Result<String, EncodeError> {
-    check_line_breaks(name)?;
     check_line_breaks(value)?;
-    if name.is_empty()
-        || !name
-            .bytes()
-            .all(|b| is_token_char(b) && b != b'*' && b != b'\'' && b != b'%')
-    {
-        return Err(EncodeError::InvalidFieldName);
-    }
+    check_param_name(name)?;
     if !value.is_empty() && value.len() <= 60 && value.bytes().all(is_token_char) {
         return Ok(format!("{name}={value}"));
     }
@@ -344,7 +352,7 @@ pub fn encode_param_rfc2047(name: &str, value: &str) -> Result<String, EncodeErr
     if value.bytes().all(|b| (0x20..0x7f).contains(&b)) && !value.contains("=?") {
         return encode_param(name, value);
     }
-    check_line_breaks(name)?;
+    check_param_name(name)?;
     Ok(format!("{name}=\"{}\"", encode_words(value)))
 }
 
