@@ -195,8 +195,10 @@ pub enum LineError {
         line_offset: u64,
     },
     /// Bytes could not be kept because the buffer limit
-    /// ([`LineConfig::max_buffered`]) was reached; they were dropped and the stream
-    /// is no longer in sync.
+    /// ([`LineConfig::max_buffered`]) was reached when a [`Feed`] was dropped before all of
+    /// its chunk was pulled. They were dropped, and so was the partial line before them;
+    /// complete lines received before them are still delivered first. The stream has a gap:
+    /// a protocol session should answer with an error or close.
     #[error("line buffer full at offset {offset}: {dropped} bytes dropped (limit {max})")]
     BufferFull {
         /// Stream offset of the first dropped byte.
@@ -284,7 +286,9 @@ pub struct LineFramer {
     /// Stream offset of `buf[start]` (or of the next chunk byte when the buffer is empty).
     offset: u64,
     skip: Option<Skip>,
-    pending: Option<LineError>,
+    /// Bytes dropped because the buffer was full: `(stream offset of the first, count)`.
+    /// Reported once the buffered complete lines before them have been pulled.
+    overflow: Option<(u64, usize)>,
 }
 
 impl Default for LineFramer {
@@ -302,7 +306,7 @@ impl LineFramer {
             start: 0,
             offset: 0,
             skip: None,
-            pending: None,
+            overflow: None,
         }
     }
 
@@ -339,10 +343,19 @@ impl LineFramer {
     /// Copies `bytes` into the framer's buffer, to be pulled later with
     /// [`next_line`](LineFramer::next_line). Fails, keeping nothing of `bytes`, if the
     /// buffer would exceed [`max_buffered`](LineConfig::max_buffered) (and the partial-line
-    /// allowance).
+    /// allowance), or if bytes dropped earlier have not been reported yet (they are then
+    /// counted as dropped too).
     pub fn push(&mut self, bytes: &[u8]) -> Result<(), LineError> {
         let have = self.buffered_len();
         let cap = self.buffer_cap();
+        if let Some((offset, dropped)) = self.overflow.as_mut() {
+            *dropped = dropped.saturating_add(bytes.len());
+            return Err(LineError::BufferFull {
+                offset: *offset,
+                dropped: *dropped,
+                max: cap,
+            });
+        }
         if have.saturating_add(bytes.len()) > cap {
             return Err(LineError::BufferFull {
                 offset: self.offset.saturating_add(have as u64),
@@ -374,16 +387,16 @@ impl LineFramer {
     }
 
     /// Throws away the unconsumed buffered bytes, an over-long line being skipped and any
-    /// pending error, returning how many bytes were dropped. Call it when TLS is negotiated
-    /// (STARTTLS/STLS): bytes received in clear text before the upgrade must never be
-    /// interpreted after it (CVE-2011-0411).
+    /// pending [`LineError::BufferFull`], returning how many bytes were dropped. Call it
+    /// when TLS is negotiated (STARTTLS/STLS): bytes received in clear text before the
+    /// upgrade must never be interpreted after it (CVE-2011-0411).
     pub fn discard_buffered(&mut self) -> usize {
         let n = self.buffered_len();
         self.offset = self.offset.saturating_add(n as u64);
         self.buf.clear();
         self.start = 0;
         self.skip = None;
-        self.pending = None;
+        self.overflow = None;
         n
     }
 
@@ -404,7 +417,7 @@ impl LineFramer {
         self.start = 0;
         self.offset = 0;
         self.skip = None;
-        self.pending = None;
+        self.overflow = None;
     }
 
     fn buffer_cap(&self) -> usize {
@@ -461,8 +474,22 @@ impl LineFramer {
         pos: &mut usize,
     ) -> Option<Result<Line<'s>, LineError>> {
         let found = loop {
-            if let Some(e) = self.pending.take() {
-                return Some(Err(e));
+            if let Some((offset, dropped)) = self.overflow {
+                let buffered = self.buf.get(self.start..).unwrap_or_default();
+                if self.skip.is_some() || memchr(b'\n', buffered).is_none() {
+                    // No complete line before the gap: the partial line (or the line being
+                    // skipped) is cut by the dropped bytes; drop it too and report.
+                    let partial = self.buffered_len();
+                    self.consume_buf(partial);
+                    self.skip = None;
+                    self.overflow = None;
+                    self.offset = self.offset.saturating_add(dropped as u64);
+                    return Some(Err(LineError::BufferFull {
+                        offset,
+                        dropped,
+                        max: self.buffer_cap(),
+                    }));
+                }
             }
             let rest = chunk.get(*pos..).unwrap_or_default();
             if self.start < self.buf.len() {
@@ -700,10 +727,13 @@ impl Drop for Feed<'_, '_> {
             return;
         }
         self.pos = self.chunk.len();
-        if let Err(e) = self.framer.push(rest) {
-            self.framer.pending = Some(e);
-            // The dropped bytes are gone: account for them.
-            self.framer.offset = self.framer.offset.saturating_add(rest.len() as u64);
+        let framer = &mut *self.framer;
+        if let Some((_, dropped)) = framer.overflow.as_mut() {
+            // Already cut: what follows the gap cannot be joined to what precedes it.
+            *dropped = dropped.saturating_add(rest.len());
+        } else if framer.push(rest).is_err() {
+            let offset = framer.offset.saturating_add(framer.buffered_len() as u64);
+            framer.overflow = Some((offset, rest.len()));
         }
     }
 }

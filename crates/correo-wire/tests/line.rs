@@ -447,3 +447,37 @@ fn smtp_session_lines_then_data_then_lines() {
         assert_eq!(run_chunks(&[a, b]), expected, "split at {i}");
     }
 }
+
+#[test]
+fn buffer_full_reports_after_the_lines_before_the_gap() {
+    let config = LineConfig::with_max_line_len(10).max_buffered(12);
+    let mut framer = LineFramer::new(config);
+    // Keep "B\r\nC\r\npar" (9 bytes) unread, then overflow with 19 more bytes.
+    let mut feed = framer.feed(b"A\r\nB\r\nC\r\npar");
+    assert_eq!(feed.next_line().unwrap().unwrap().content(), b"A");
+    drop(feed);
+    assert_eq!(framer.buffered_len(), 9);
+    drop(framer.feed(b"tial\r\nD\r\n0123456789"));
+    // A later chunk, also unpulled, is counted as dropped: it follows the gap.
+    drop(framer.feed(b"xx"));
+    let mut items = Vec::new();
+    while let Some(item) = framer.next_line() {
+        items.push(item.map(|l| (l.content().to_vec(), l.offset())));
+    }
+    assert_eq!(
+        items,
+        vec![
+            Ok((b"B".to_vec(), 3)),
+            Ok((b"C".to_vec(), 6)),
+            Err(LineError::BufferFull {
+                offset: 12,
+                dropped: 21,
+                max: 12
+            }),
+        ]
+    );
+    assert_eq!(framer.offset(), 33);
+    let mut feed = framer.feed(b"\r\nNOOP\r\n");
+    assert_eq!(feed.next_line().unwrap().unwrap().content(), b"");
+    assert_eq!(feed.next_line().unwrap().unwrap().offset(), 35);
+}
