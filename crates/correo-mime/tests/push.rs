@@ -96,6 +96,29 @@ fn corpus_push_equals_tree() {
     }
 }
 
+/// Regression (found by the mime_push fuzz target): a header block exactly as long as the
+/// limit, ended by a non-header line at the end of the input.
+#[test]
+fn header_limit_edges() {
+    let msgs: [&[u8]; 3] = [
+        b"-5.000-AS-Result: No--3.949-5.0-(((\nContdnt-Tn",
+        b"A: 1\r\nB: 2\r\n\r\nbody",
+        b"Content-Type: multipart/mixed; boundary=b\n\n--b\nX: y\nno colon\n--b--",
+    ];
+    for raw in msgs {
+        for max in 0..=raw.len() + 2 {
+            let limits = PushLimits {
+                structure: Limits {
+                    max_header_size: max,
+                    ..Limits::default()
+                },
+                max_chunk: 4,
+            };
+            check_equal(&format!("max {max}"), raw, limits);
+        }
+    }
+}
+
 #[test]
 fn events_shape() {
     let raw = include_bytes!("data/gmail-noot-noot.eml");

@@ -252,7 +252,7 @@ impl Engine {
         } else {
             let w = content.get(..content.len().min(max)).unwrap_or_default();
             let cut = memchr::memrchr(b'\n', w).map_or(0, |i| i + 1);
-            if !complete && content.len() < max {
+            if !complete && content.len() <= max {
                 // Only look again when a new complete line arrived.
                 if self.hlast_nl == Some(cut) {
                     self.hscan = Some(base + content_end);
