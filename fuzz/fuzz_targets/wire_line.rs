@@ -82,4 +82,38 @@ fuzz_target!(|data: &[u8]| {
     }
     assert_eq!(whole, stepped);
     assert_eq!(whole_rest, framer.buffered());
+
+    // Stop at arbitrary points (lines pulled per feed and raw bytes taken, driven by the
+    // sizes), with a small buffer limit: no panic, bounded buffer, monotonic offsets.
+    let config = config.max_buffered(usize::from(cfg & 0x1f));
+    let cap = config.max_buffered.max(config.max_line_len + 1);
+    let mut framer = LineFramer::new(config);
+    let mut last_offset = 0;
+    let mut rest = input;
+    let mut i = 0;
+    while !rest.is_empty() {
+        let op = sizes.get(i % sizes.len().max(1)).copied().unwrap_or(0);
+        let n = usize::from(op % 16).max(1).min(rest.len());
+        let (a, b) = rest.split_at(n);
+        let mut feed = framer.feed(a);
+        for _ in 0..(op >> 6) {
+            match feed.next_line() {
+                Some(Ok(line)) => assert!(line.content().len() <= config.max_line_len),
+                Some(Err(_)) => {}
+                None => break,
+            }
+        }
+        if op & 0x20 != 0 {
+            let take = feed.peek_raw().len().min(usize::from(op & 7));
+            assert_eq!(feed.consume_raw(take), take);
+        }
+        drop(feed);
+        assert!(framer.buffered_len() <= cap);
+        assert!(framer.offset() >= last_offset);
+        last_offset = framer.offset();
+        rest = b;
+        i += 1;
+    }
+    while framer.next_line().is_some() {}
+    assert!(framer.offset() <= input.len() as u64);
 });
