@@ -14,6 +14,8 @@
 
 mod config;
 pub mod error;
+pub mod frame;
+pub mod parse;
 pub mod types;
 pub mod utf7;
 
