@@ -160,6 +160,9 @@ pub struct BodyBegin<'a> {
     /// example `* 3 FETCH (UID 7 BODY[TEXT]<0> {4670}\r\n`). See
     /// [`parse::body_target`](crate::parse::body_target) for what it names.
     pub prefix: &'a [u8],
+    /// Offsets in `prefix` just after the announcements of streamed literals, this one
+    /// (at `prefix.len()`) included.
+    pub streamed: &'a [usize],
     /// The literal's length.
     pub length: u64,
     /// `~{n}`.
@@ -453,6 +456,7 @@ impl Feed<'_, '_> {
             },
             Out::Begin { length, binary } => Frame::BodyBegin(BodyBegin {
                 prefix: &fr.buf,
+                streamed: &fr.streamed,
                 length,
                 binary,
             }),

@@ -375,8 +375,12 @@ impl<'a> P<'a> {
         self.expect(b'(', "(")?;
         let mut v = Vec::new();
         loop {
-            while self.len.trailing_space && !v.is_empty() && self.peek() == Some(b' ') {
-                self.pos += 1;
+            if self.len.trailing_space && !v.is_empty() {
+                let save = self.pos;
+                while self.eat(b' ') {}
+                if self.peek() != Some(b')') {
+                    self.pos = save;
+                }
             }
             if self.eat(b')') {
                 return Ok(v);

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::{P, R, is_atom_char};
-use crate::frame::RawMessage;
+use crate::frame::{BodyBegin, RawMessage};
 use crate::types::*;
 use crate::{Leniency, Limits};
 
@@ -59,15 +59,15 @@ impl BodyTarget<'_> {
 }
 
 /// Parses the prefix of a FETCH response up to a streamed literal
-/// ([`BodyBegin::prefix`](crate::frame::BodyBegin)): which message, which item.
+/// ([`BodyBegin`](crate::frame::BodyBegin)): which message, which item.
 pub fn body_target<'a>(
-    prefix: &'a [u8],
+    begin: &BodyBegin<'a>,
     leniency: &Leniency,
     limits: &Limits,
 ) -> Result<BodyTarget<'a>, crate::ParseError> {
-    // The literal at the very end is the streamed one.
-    let msg = RawMessage::new(prefix);
-    let mut p = P::new(msg, *leniency, *limits);
+    let prefix = begin.prefix;
+    let mut p = P::new(RawMessage::new(prefix), *leniency, *limits);
+    p.streamed = begin.streamed;
     p.stream_at_end = true;
     p.expect(b'*', "*")?;
     p.sp()?;
