@@ -4,6 +4,9 @@
 //!
 //! `cargo bench -p correo-benches --bench wire_dot -- --warm-up-time 1 --measurement-time 3`
 
+// `criterion_group!` generates an undocumented public function.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 
 use correo_benches::text_body;

@@ -403,7 +403,26 @@ impl DotDecoder {
             }
             let end = lf + 1;
             match input.get(end) {
-                Some(b'.') | None => {
+                Some(b'.') => {
+                    if let Some(&after) = input.get(end + 1)
+                        && after != b'\r'
+                        && after != b'\n'
+                    {
+                        // A stuffed (or plain leading) dot with more on its line: delete it
+                        // here rather than in two more steps.
+                        self.state = DecState::Mid { prev_cr: false };
+                        return Step {
+                            consumed: end + 1,
+                            data: input.get(..end).unwrap_or_default(),
+                        };
+                    }
+                    self.state = DecState::LineStart { term_ok: crlf };
+                    return Step {
+                        consumed: end,
+                        data: input.get(..end).unwrap_or_default(),
+                    };
+                }
+                None => {
                     self.state = DecState::LineStart { term_ok: crlf };
                     return Step {
                         consumed: end,
