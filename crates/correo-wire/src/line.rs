@@ -46,18 +46,21 @@ pub const DEFAULT_MAX_BUFFERED: usize = 64 * 1024;
 ///
 /// The Internet mail protocols end every line with CRLF. Real peers sometimes send a bare LF;
 /// whether to tolerate that is a policy decision (accepting it blindly is what made SMTP
-/// smuggling possible).
+/// smuggling possible). Whatever the policy, a bare LF never starts the dot-stuffing
+/// terminator: only `CRLF . CRLF` ends a message in [`crate::dot`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum BareLf {
-    /// A bare LF ends the line, but the line is reported as an error
-    /// ([`LineError::BareLf`]); the framer carries on with the next line.
+    /// The line framer reports the line as an error ([`LineError::BareLf`]) and carries on
+    /// with the next line. The dot decoder records [`DotError::BareLf`](crate::dot::DotError)
+    /// (first offset), keeps the LF in its output and keeps consuming to the real
+    /// terminator, so the session can answer with an error and stay in sync.
     #[default]
     Reject,
-    /// A bare LF ends the line as if it were CRLF. Consumers that copy data through (the
-    /// dot-stuffing decoder) turn it into CRLF; the line framer reports
-    /// [`LineEnding::Lf`] so the caller can tell.
+    /// A bare LF ends the line as if it were CRLF. The dot decoder writes CRLF in its place;
+    /// the line framer reports [`LineEnding::Lf`] so the caller can tell.
     Normalize,
-    /// A bare LF ends the line and is kept as it is; the line reports [`LineEnding::Lf`].
+    /// A bare LF ends the line and is kept as it is; the line framer reports
+    /// [`LineEnding::Lf`] and the dot decoder passes the LF through.
     Accept,
 }
 
@@ -649,7 +652,43 @@ impl LineFramer {
 ///
 /// Pull lines with [`next_line`](Feed::next_line) until it returns `None`; or switch to
 /// raw byte mode with [`peek_raw`](Feed::peek_raw)/[`consume_raw`](Feed::consume_raw).
-/// Dropping a `Feed` keeps its unpulled bytes in the framer.
+/// Dropping a `Feed` keeps its unpulled bytes in the framer (drop it, or end its scope,
+/// before using the framer again).
+///
+/// Raw mode, as for an IMAP literal `{n}` that may arrive split anywhere:
+///
+/// ```
+/// use correo_wire::line::LineFramer;
+///
+/// let mut framer = LineFramer::default();
+/// let (mut literal, mut want, mut lines) = (Vec::new(), 0usize, Vec::new());
+/// for chunk in [&b"A1 LOGIN {5}\r\nal"[..], b"ice secret\r\n"] {
+///     let mut feed = framer.feed(chunk);
+///     loop {
+///         if want > 0 {
+///             let raw = feed.peek_raw();
+///             let n = want.min(raw.len());
+///             if n == 0 {
+///                 break;
+///             }
+///             literal.extend_from_slice(&raw[..n]);
+///             feed.consume_raw(n);
+///             want -= n;
+///         } else if let Some(line) = feed.next_line() {
+///             let line = line?;
+///             if line.content().ends_with(b"{5}") {
+///                 want = 5;
+///             }
+///             lines.push(line.content().to_vec());
+///         } else {
+///             break;
+///         }
+///     }
+/// }
+/// assert_eq!(literal, b"alice");
+/// assert_eq!(lines, [&b"A1 LOGIN {5}"[..], b" secret"]);
+/// # Ok::<(), correo_wire::line::LineError>(())
+/// ```
 #[derive(Debug)]
 pub struct Feed<'f, 'c> {
     framer: &'f mut LineFramer,
