@@ -341,7 +341,7 @@ pub(crate) fn parse_mailbox(s: &str, base: usize) -> Result<Mailbox<'_>, PathErr
         let rest = q.get(end + 1..).unwrap_or_default();
         (local, rest, end + 2)
     } else {
-        let Some(at) = s.rfind('@') else {
+        let Some(at) = s.find('@') else {
             return Err(err(PathErrorKind::MissingAt, base + s.len()));
         };
         let (local, rest) = s.split_at(at);
