@@ -331,7 +331,7 @@ impl Framer {
         }
         first
             .iter()
-            .all(|b| b.is_ascii_graphic())
+            .all(u8::is_ascii_graphic)
             .then(|| String::from_utf8_lossy(first).into_owned())
     }
 

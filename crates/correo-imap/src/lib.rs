@@ -13,6 +13,7 @@
 )]
 
 mod config;
+pub mod encode;
 pub mod error;
 pub mod frame;
 pub mod parse;

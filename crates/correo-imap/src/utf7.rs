@@ -12,14 +12,15 @@ use std::borrow::Cow;
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
 
 fn value(c: u8) -> Option<u32> {
-    Some(match c {
+    let v = match c {
         b'A'..=b'Z' => c - b'A',
         b'a'..=b'z' => c - b'a' + 26,
         b'0'..=b'9' => c - b'0' + 52,
         b'+' => 62,
         b',' => 63,
         _ => return None,
-    } as u32)
+    };
+    Some(u32::from(v))
 }
 
 fn flush(units: &mut Vec<u16>, out: &mut String) {

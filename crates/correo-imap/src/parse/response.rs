@@ -580,7 +580,7 @@ impl<'a> P<'a> {
         })
     }
 
-    fn namespace(&mut self) -> R<Option<Vec<(Cow<'a, [u8]>, Option<u8>)>>> {
+    fn namespace(&mut self) -> R<Namespaces<'a>> {
         if self.nil() {
             return Ok(None);
         }
@@ -610,7 +610,7 @@ impl<'a> P<'a> {
         Ok(Some(v))
     }
 
-    pub(crate) fn id_params(&mut self) -> R<Option<Vec<(Cow<'a, [u8]>, Option<Cow<'a, [u8]>>)>>> {
+    pub(crate) fn id_params(&mut self) -> R<IdParams<'a>> {
         if self.nil() {
             return Ok(None);
         }

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use super::IdParams;
 use super::{
     Capability, Flag, Mailbox, Section, SequenceSet, StatusItem, Tag, own, own_caps, own_flags,
     own_s,
@@ -524,7 +525,7 @@ pub enum CommandBody<'a> {
         mailbox: Mailbox<'a>,
     },
     /// `ID (...)` or `ID NIL`.
-    Id(Option<Vec<(Cow<'a, [u8]>, Option<Cow<'a, [u8]>>)>>),
+    Id(IdParams<'a>),
     /// `[UID] SORT (criteria) charset keys`.
     Sort {
         /// `UID SORT`.
@@ -574,9 +575,7 @@ pub enum ClientLine<'a> {
     IdleDone,
 }
 
-fn own_id(
-    v: Option<Vec<(Cow<'_, [u8]>, Option<Cow<'_, [u8]>>)>>,
-) -> Option<Vec<(Cow<'static, [u8]>, Option<Cow<'static, [u8]>>)>> {
+fn own_id(v: IdParams<'_>) -> IdParams<'static> {
     v.map(|v| v.into_iter().map(|(k, x)| (own(k), x.map(own))).collect())
 }
 

@@ -18,6 +18,15 @@ pub use response::*;
 
 use std::borrow::Cow;
 
+/// ID parameters: `(key value ...)`, values `NIL`able.
+pub type IdParamList<'a> = Vec<(Cow<'a, [u8]>, Option<Cow<'a, [u8]>>)>;
+/// ID parameters or `NIL` (`None`).
+pub type IdParams<'a> = Option<IdParamList<'a>>;
+/// One NAMESPACE class: (prefix, delimiter) pairs.
+pub type NamespaceList<'a> = Vec<(Cow<'a, [u8]>, Option<u8>)>;
+/// A NAMESPACE class or `NIL` (`None`).
+pub type Namespaces<'a> = Option<NamespaceList<'a>>;
+
 pub(crate) fn own(c: Cow<'_, [u8]>) -> Cow<'static, [u8]> {
     Cow::Owned(c.into_owned())
 }
@@ -248,7 +257,7 @@ impl SequenceSet {
 
     /// Whether `n` is in the set, `largest` being the value `*` stands for. Always false
     /// for `$`.
-    pub fn contains(&self, n: u32, largest: u32) -> bool {
+    pub fn contains(&self, number: u32, largest: u32) -> bool {
         let v = |s: SeqNum| match s {
             SeqNum::Value(v) => v,
             SeqNum::Largest => largest,
@@ -256,10 +265,10 @@ impl SequenceSet {
         match self {
             SequenceSet::Saved => false,
             SequenceSet::Ranges(r) => r.iter().any(|r| match *r {
-                SeqRange::Single(s) => v(s) == n,
+                SeqRange::Single(s) => v(s) == number,
                 SeqRange::Range(a, b) => {
                     let (a, b) = (v(a).min(v(b)), v(a).max(v(b)));
-                    a <= n && n <= b
+                    a <= number && number <= b
                 }
             }),
         }

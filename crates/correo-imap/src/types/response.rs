@@ -7,6 +7,7 @@ use super::{
     Capability, Flag, Mailbox, Section, SequenceSet, StatusItem, Tag, own, own_caps, own_flags,
     own_s,
 };
+use super::{IdParams, Namespaces};
 
 /// Status of a tagged response or a status response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -509,14 +510,14 @@ pub enum Untagged<'a> {
     /// `* NAMESPACE personal other shared`, each raw (`NIL` or the parenthesised list).
     Namespace {
         /// Personal namespaces.
-        personal: Option<Vec<(Cow<'a, [u8]>, Option<u8>)>>,
+        personal: Namespaces<'a>,
         /// Other users' namespaces.
-        other: Option<Vec<(Cow<'a, [u8]>, Option<u8>)>>,
+        other: Namespaces<'a>,
         /// Shared namespaces.
-        shared: Option<Vec<(Cow<'a, [u8]>, Option<u8>)>>,
+        shared: Namespaces<'a>,
     },
     /// `* ID (...)` or `* ID NIL`.
-    Id(Option<Vec<(Cow<'a, [u8]>, Option<Cow<'a, [u8]>>)>>),
+    Id(IdParams<'a>),
     /// `* QUOTA root (resources)`.
     Quota {
         /// Quota root.
@@ -549,9 +550,7 @@ pub enum Untagged<'a> {
     },
 }
 
-fn own_ns(
-    v: Option<Vec<(Cow<'_, [u8]>, Option<u8>)>>,
-) -> Option<Vec<(Cow<'static, [u8]>, Option<u8>)>> {
+fn own_ns(v: Namespaces<'_>) -> Namespaces<'static> {
     v.map(|v| v.into_iter().map(|(p, d)| (own(p), d)).collect())
 }
 
