@@ -8,7 +8,7 @@ use crate::defect::Defect;
 
 use super::HeaderDefect;
 use super::encoded_word::{decode_unstructured, parse_word};
-use super::lex::{Cursor, is_wsp, utf8_cow};
+use super::lex::{Cursor, table, utf8_cow};
 
 /// One address: a mailbox or a named group of mailboxes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +42,8 @@ pub struct Group<'a> {
 /// Whether `b` may appear in a dot-atom (RFC 5322 atext, plus any non-ASCII byte per
 /// RFC 6532).
 pub(crate) fn is_atext(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~".contains(&b) || b >= 0x80
+    static ATEXT_SPECIALS: [bool; 256] = table(b"!#$%&'*+-/=?^_`{|}~");
+    b.is_ascii_alphanumeric() || ATEXT_SPECIALS[b as usize] || b >= 0x80
 }
 
 /// Whether `s` is a dot-atom (non-empty atoms of atext separated by single dots).
@@ -190,9 +191,36 @@ pub(crate) struct Tok<'a> {
     /// Whitespace or a comment came before it.
     ws: bool,
     pos: usize,
+    /// The whole value the token was read from.
+    src: &'a [u8],
 }
 
-impl Tok<'_> {
+impl<'a> Tok<'a> {
+    /// End offset of the token's own bytes in `src`, when its text is exactly those bytes.
+    fn verbatim_end(&self) -> Option<usize> {
+        match (&self.kind, &self.text) {
+            (Kind::Atom | Kind::Special(_) | Kind::DomainLiteral, Cow::Borrowed(b)) => {
+                Some(self.pos + b.len())
+            }
+            _ => None,
+        }
+    }
+
+    /// The input bytes from this token to the end of `last`, when every token between is
+    /// verbatim and `gap_ok` accepts the bytes between consecutive tokens.
+    fn span(toks: &[Tok<'a>], gap_ok: impl Fn(&[u8], &Tok<'a>) -> bool) -> Option<&'a [u8]> {
+        let first = toks.first()?;
+        let mut end = first.verbatim_end()?;
+        for t in toks.get(1..).unwrap_or_default() {
+            let gap = first.src.get(end..t.pos)?;
+            if !gap_ok(gap, t) {
+                return None;
+            }
+            end = t.verbatim_end()?;
+        }
+        first.src.get(first.pos..end)
+    }
+
     fn is(&self, c: u8) -> bool {
         self.kind == Kind::Special(c)
     }
@@ -202,11 +230,12 @@ impl Tok<'_> {
 }
 
 fn is_atom_byte(b: u8) -> bool {
-    !is_wsp(b) && !b"()<>@,;:\".[".contains(&b)
+    static NOT_ATOM: [bool; 256] = table(b"()<>@,;:\".[ \t\r\n");
+    !NOT_ATOM[b as usize]
 }
 
 fn lex<'a>(value: &'a [u8], defects: &mut Vec<Defect>) -> Vec<Tok<'a>> {
-    let mut toks = Vec::new();
+    let mut toks = Vec::with_capacity(16);
     let mut c = Cursor::new(value);
     loop {
         let ws = c.skip_cfws(defects);
@@ -246,6 +275,7 @@ fn lex<'a>(value: &'a [u8], defects: &mut Vec<Defect>) -> Vec<Tok<'a>> {
             text,
             ws,
             pos,
+            src: value,
         });
     }
     toks
@@ -352,6 +382,11 @@ fn parse_group_members<'a>(
 
 /// Concatenates token texts without spaces (local parts, domains).
 fn concat<'a>(toks: &[Tok<'a>]) -> Cow<'a, str> {
+    if toks.len() > 1 {
+        if let Some(span) = Tok::span(toks, |gap, _| gap.is_empty()) {
+            return utf8_cow(Cow::Borrowed(span));
+        }
+    }
     match toks {
         [] => Cow::Borrowed(""),
         [one] => utf8_cow(one.text.clone()),
@@ -378,6 +413,16 @@ fn phrase<'a>(toks: &[Tok<'a>]) -> Option<Cow<'a, str>> {
             },
         };
         return if s.trim().is_empty() { None } else { Some(s) };
+    }
+    // Plain atoms separated by single spaces: borrow the input.
+    if let Some(span) = Tok::span(toks, |gap, t| {
+        t.kind == Kind::Atom && (gap == b" " || (gap.is_empty() && !t.ws))
+    }) {
+        if toks.first().is_some_and(|t| t.kind == Kind::Atom) {
+            if let Ok(s) = std::str::from_utf8(span) {
+                return Some(Cow::Borrowed(s));
+            }
+        }
     }
     let mut out = String::new();
     let mut k = 0;

@@ -128,8 +128,15 @@ fn lookup(word: &[u8], short: &[&[u8]], full: &[&str]) -> Option<usize> {
 }
 
 fn zone_name(word: &[u8]) -> Option<Result<i32, DateDefect>> {
-    let w = word.to_ascii_lowercase();
-    let off = match w.as_slice() {
+    let mut buf = [0u8; 3];
+    if word.len() > 3 {
+        return None;
+    }
+    for (d, s) in buf.iter_mut().zip(word) {
+        *d = s.to_ascii_lowercase();
+    }
+    let w = buf.get(..word.len()).unwrap_or_default();
+    let off = match w {
         b"ut" | b"utc" | b"gmt" | b"z" | b"wet" => 0,
         b"edt" => -4 * 60,
         b"est" | b"cdt" => -5 * 60,
@@ -142,11 +149,28 @@ fn zone_name(word: &[u8]) -> Option<Result<i32, DateDefect>> {
     Some(Ok(off))
 }
 
-fn lex(value: &[u8]) -> Vec<T<'_>> {
+/// Most tokens read from a date; the rest are ignored.
+const MAX_TOKENS: usize = 48;
+
+struct Tokens<'a> {
+    buf: [T<'a>; MAX_TOKENS],
+    len: usize,
+}
+
+impl<'a> Tokens<'a> {
+    fn as_slice(&self) -> &[T<'a>] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+}
+
+fn lex(value: &[u8]) -> Tokens<'_> {
     let mut c = Cursor::new(value);
-    let mut toks = Vec::new();
+    let mut toks = Tokens {
+        buf: [T::Other; MAX_TOKENS],
+        len: 0,
+    };
     let mut scratch = Vec::new();
-    loop {
+    while toks.len < MAX_TOKENS {
         c.skip_cfws(&mut scratch);
         let Some(b) = c.peek() else { break };
         let t = if b.is_ascii_digit() {
@@ -170,9 +194,9 @@ fn lex(value: &[u8]) -> Vec<T<'_>> {
                 _ => T::Other,
             }
         };
-        toks.push(t);
-        if toks.len() > 64 {
-            break;
+        if let Some(slot) = toks.buf.get_mut(toks.len) {
+            *slot = t;
+            toks.len += 1;
         }
     }
     toks
@@ -231,14 +255,22 @@ impl DateTime {
     /// (`Sat Nov 23 19:45:03 2024`), `23-Nov-2024 19:45:03 +0100`, ISO 8601
     /// (`2024-11-23T19:45:03Z`), and `+01:00` style zones.
     pub fn parse_with_defects(value: &[u8]) -> Result<(DateTime, Vec<DateDefect>), DateDefect> {
-        let toks = lex(value);
+        let lexed = lex(value);
+        let toks = lexed.as_slice();
         if toks.is_empty() {
             return Err(DateDefect::Empty);
         }
         let mut defects = Vec::new();
         let mut weekday: Option<usize> = None;
         let mut month: Option<u32> = None;
-        let mut nums: Vec<(u32, usize)> = Vec::new();
+        let mut nums_buf = [(0u32, 0usize); 8];
+        let mut nums_len = 0usize;
+        let mut push_num = |n: (u32, usize), len: &mut usize| {
+            if let Some(slot) = nums_buf.get_mut(*len) {
+                *slot = n;
+                *len += 1;
+            }
+        };
         let mut time: Option<(u32, u32, u32)> = None;
         let mut zone: Option<Option<i32>> = None;
         let mut pm: Option<bool> = None;
@@ -251,10 +283,10 @@ impl DateTime {
             T::Minus,
             T::Num { v: d, len: 1..=2 },
             ..,
-        ] = toks.as_slice()
+        ] = toks
         {
-            nums.push((*y, 4));
-            nums.push((*d, 2));
+            push_num((*y, 4), &mut nums_len);
+            push_num((*d, 2), &mut nums_len);
             month = Some(*m);
             i = 5;
         }
@@ -283,12 +315,12 @@ impl DateTime {
                             }
                         }
                         time = Some((v, mi, s));
-                    } else if time.is_some() && zone.is_none() && len == 4 && nums.len() >= 2 {
+                    } else if time.is_some() && zone.is_none() && len == 4 && nums_len >= 2 {
                         // A zone without a sign (`0100`): seen in the wild.
-                        zone = Some(Some(numeric_zone(1, v, 4, &toks, &mut i)?));
+                        zone = Some(Some(numeric_zone(1, v, 4, toks, &mut i)?));
                         defects.push(DateDefect::InvalidZone);
                     } else {
-                        nums.push((v, len));
+                        push_num((v, len), &mut nums_len);
                     }
                 }
                 T::Word(w) => {
@@ -326,10 +358,10 @@ impl DateTime {
                     match toks.get(i).copied() {
                         Some(T::Num { v, len })
                             if zone.is_none()
-                                && (time.is_some() || (len == 4 && nums.len() >= 2)) =>
+                                && (time.is_some() || (len == 4 && nums_len >= 2)) =>
                         {
                             i += 1;
-                            let off = numeric_zone(sign, v, len, &toks, &mut i)?;
+                            let off = numeric_zone(sign, v, len, toks, &mut i)?;
                             zone = Some(if off == 0 && sign < 0 {
                                 None
                             } else {
@@ -342,6 +374,7 @@ impl DateTime {
                 T::Colon | T::Other => {}
             }
         }
+        let nums = nums_buf.get(..nums_len).unwrap_or_default();
         let month = month.ok_or(DateDefect::MissingMonth)?;
         if !(1..=12).contains(&month) {
             return Err(DateDefect::MissingMonth);

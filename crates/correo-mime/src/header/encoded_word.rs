@@ -150,6 +150,19 @@ pub fn decode_unstructured_with_defects(input: &[u8]) -> (Cow<'_, str>, Vec<Defe
     (text, defects)
 }
 
+/// The next `=?` at or after `from`.
+#[inline]
+pub(crate) fn find_ew_start(input: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    loop {
+        let i = at + memchr::memchr(b'=', input.get(at..)?)?;
+        if input.get(i + 1) == Some(&b'?') {
+            return Some(i);
+        }
+        at = i + 1;
+    }
+}
+
 fn push_plain(out: &mut String, bytes: &[u8], at: usize, defects: &mut Option<&mut Vec<Defect>>) {
     match std::str::from_utf8(bytes) {
         Ok(s) => out.push_str(s),
@@ -166,8 +179,7 @@ fn decode_unstructured_impl<'a>(
     input: &'a [u8],
     mut defects: Option<&mut Vec<Defect>>,
 ) -> Cow<'a, str> {
-    let finder = memmem::Finder::new(b"=?");
-    let Some(first) = finder.find(input) else {
+    let Some(first) = find_ew_start(input, 0) else {
         if let Ok(s) = std::str::from_utf8(input) {
             return Cow::Borrowed(s);
         }
@@ -193,11 +205,7 @@ fn decode_unstructured_impl<'a>(
             }
         }
     };
-    while let Some(j) = input
-        .get(search..)
-        .and_then(|r| finder.find(r))
-        .map(|j| search + j)
-    {
+    while let Some(j) = find_ew_start(input, search) {
         let Some(word) = input.get(j..).and_then(parse_word) else {
             if let Some(d) = defects.as_deref_mut() {
                 d.push(Defect::at(HeaderDefect::InvalidEncodedWord, j));

@@ -8,6 +8,17 @@ use crate::defect::Defect;
 
 use super::HeaderDefect;
 
+/// A byte-class table: `true` for every byte in `set`.
+pub(crate) const fn table(set: &[u8]) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < set.len() {
+        t[set[i] as usize] = true;
+        i += 1;
+    }
+    t
+}
+
 #[inline]
 pub(crate) fn is_wsp(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')

@@ -7,7 +7,7 @@ use crate::defect::Defect;
 
 use super::HeaderDefect;
 use super::encoded_word::decode_unstructured;
-use super::lex::{Cursor, is_wsp, lower, utf8_cow};
+use super::lex::{Cursor, is_wsp, lower, table, utf8_cow};
 
 /// Most parameters read from one field; the rest are ignored with a defect.
 const MAX_PARAMS: usize = 256;
@@ -15,7 +15,8 @@ const MAX_PARAMS: usize = 256;
 /// RFC 2045 token characters: printable ASCII except space and tspecials.
 #[inline]
 pub(crate) fn is_token_char(b: u8) -> bool {
-    (33..=126).contains(&b) && !b"()<>@,;:\\\"/[]?=".contains(&b)
+    static TSPECIALS: [bool; 256] = table(b"()<>@,;:\\\"/[]?=");
+    (33..=126).contains(&b) && !TSPECIALS[b as usize]
 }
 
 /// One parameter, after RFC 2231 sections were joined and the value decoded.
