@@ -3,7 +3,9 @@
 //! and random line layouts.
 
 use base64::Engine as _;
-use correo_mime::decode::base64::{Base64Decoder, Base64Encoder, encode_lines, encode_mime};
+use correo_mime::decode::base64::{
+    Base64Decoder, Base64Encoder, Base64Kernel, encode_lines, encode_mime,
+};
 use correo_mime::decode::{BodyDecoder, DecodeDefect, TransferEncoding, decode_body};
 use correo_mime::defect::{Defect, DefectKind};
 use proptest::prelude::*;
@@ -38,37 +40,40 @@ fn run(mut d: Base64Decoder, input: &[u8], splits: &[usize]) -> (Vec<u8>, Kinds)
     (out, kinds(&d.take_defects()))
 }
 
-/// Every decoder and split gives the same result; returns it.
+const KERNELS: [Base64Kernel; 3] = [
+    Base64Kernel::Scalar,
+    Base64Kernel::Avx2,
+    Base64Kernel::Avx512Vbmi,
+];
+
+/// Every available kernel and every split gives the same result; returns it.
 fn all_ways(input: &[u8], splits: &[usize]) -> (Vec<u8>, Kinds) {
-    let whole = run(Base64Decoder::new(), input, &[]);
-    assert_eq!(
-        run(Base64Decoder::scalar(), input, &[]),
-        whole,
-        "scalar vs simd"
-    );
-    assert_eq!(
-        run(Base64Decoder::new(), input, &[1]),
-        whole,
-        "byte at a time"
-    );
-    assert_eq!(
-        run(Base64Decoder::scalar(), input, &[1]),
-        whole,
-        "scalar byte at a time"
-    );
-    if !splits.is_empty() {
+    let whole = run(Base64Decoder::scalar(), input, &[]);
+    for kernel in KERNELS {
+        let Some(d) = Base64Decoder::with_kernel(kernel) else {
+            continue;
+        };
+        assert_eq!(run(d.clone(), input, &[]), whole, "{kernel:?} whole");
         assert_eq!(
-            run(Base64Decoder::new(), input, splits),
+            run(d.clone(), input, &[1]),
             whole,
-            "splits {splits:?}"
+            "{kernel:?} byte at a time"
         );
-        assert_eq!(
-            run(Base64Decoder::scalar(), input, splits),
-            whole,
-            "scalar splits {splits:?}"
-        );
+        if !splits.is_empty() {
+            assert_eq!(run(d, input, splits), whole, "{kernel:?} splits {splits:?}");
+        }
     }
     whole
+}
+
+#[test]
+fn kernels_detected() {
+    assert!(Base64Kernel::Scalar.is_available());
+    assert!(Base64Kernel::best().is_available());
+    assert_eq!(Base64Decoder::new().kernel(), Base64Kernel::best());
+    if is_x86_feature_detected!("avx2") {
+        assert!(Base64Decoder::with_kernel(Base64Kernel::Avx2).is_some());
+    }
 }
 
 #[test]

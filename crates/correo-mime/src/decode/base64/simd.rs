@@ -47,6 +47,27 @@ pub(crate) fn decode_avx2(input: &[u8], out: &mut Vec<u8>, width: &mut usize) ->
     unsafe { avx2::decode(input, out, width) }
 }
 
+/// True when the CPU has AVX-512 F, BW and VBMI (and the `avx512` feature is on).
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn avx512vbmi_available() -> bool {
+    cfg!(feature = "avx512")
+        && std::is_x86_feature_detected!("avx512f")
+        && std::is_x86_feature_detected!("avx512bw")
+        && std::is_x86_feature_detected!("avx512vbmi")
+}
+
+/// The AVX-512 VBMI fast path: same contract as [`decode_avx2`], 64 characters per step.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn decode_avx512vbmi(input: &[u8], out: &mut Vec<u8>, width: &mut usize) -> usize {
+    #[cfg(feature = "avx512")]
+    if avx512vbmi_available() {
+        // SAFETY: AVX-512 F/BW/VBMI support was checked just above at run time (they imply
+        // AVX2, which the tail path uses).
+        return unsafe { avx512::decode(input, out, width) };
+    }
+    decode_avx2(input, out, width)
+}
+
 #[cfg(target_arch = "x86_64")]
 // `loadu`/`storeu` take `__m256i` pointers but need no alignment.
 #[allow(clippy::cast_ptr_alignment)]
@@ -161,7 +182,7 @@ mod avx2 {
 
     /// See `super::decode_avx2`.
     #[target_feature(enable = "avx2")]
-    pub(super) fn decode(input: &[u8], out: &mut Vec<u8>, width: &mut usize) -> usize {
+    pub(crate) fn decode(input: &[u8], out: &mut Vec<u8>, width: &mut usize) -> usize {
         out.reserve(input.len() / 4 * 3 + 64);
         let mut i = 0usize;
         let mut line_start: Option<usize> = None;
@@ -265,6 +286,189 @@ mod avx2 {
             // without gaps (block k covers [24k, 24k + 32), the last block starts at
             // per_line - 24, no later than the end of the block before it), all inside the
             // capacity.
+            unsafe { out.set_len(len + per_line) };
+            i += lw + eol;
+        }
+    }
+}
+
+// `loadu`/`storeu` take `__m512i` pointers but need no alignment. The AVX-512 intrinsics
+// need Rust 1.89, above the workspace MSRV: the `avx512` cargo feature says so, and can be
+// turned off on older compilers.
+#[cfg(all(target_arch = "x86_64", feature = "avx512"))]
+#[allow(clippy::cast_ptr_alignment, clippy::incompatible_msrv)]
+mod avx512 {
+    use std::arch::x86_64::*;
+
+    /// Sextet of each 7-bit character, 0x80 when it is not in the alphabet.
+    static LUT: [u8; 128] = {
+        let mut t = [0x80u8; 128];
+        let alphabet = super::super::ALPHABET;
+        let mut i = 0;
+        while i < 64 {
+            t[alphabet[i] as usize] = i as u8;
+            i += 1;
+        }
+        t
+    };
+
+    /// For each output byte, the byte of the packed 32-bit lanes it comes from.
+    static PACK: [u8; 64] = {
+        let mut t = [0u8; 64];
+        let mut k = 0;
+        while k < 16 {
+            t[3 * k] = (4 * k + 2) as u8;
+            t[3 * k + 1] = (4 * k + 1) as u8;
+            t[3 * k + 2] = (4 * k) as u8;
+            k += 1;
+        }
+        t
+    };
+
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+    fn table(bytes: &[u8; 64]) -> __m512i {
+        // SAFETY: `bytes` is 64 readable bytes; the load is unaligned.
+        unsafe { _mm512_loadu_si512(bytes.as_ptr().cast()) }
+    }
+
+    /// Validates, translates and packs 64 characters: the 48 decoded bytes (low 48 of the
+    /// vector) and a mask with bit `k` set when character `k` is in the alphabet.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+    fn decode_block(
+        chars: __m512i,
+        lut_lo: __m512i,
+        lut_hi: __m512i,
+        pack: __m512i,
+    ) -> (__m512i, u64) {
+        // Index the 128-entry table by the low 7 bits; a set high bit in the character or
+        // the table entry marks it invalid.
+        let sextets = _mm512_permutex2var_epi8(lut_lo, chars, lut_hi);
+        let invalid = _mm512_movepi8_mask(_mm512_or_si512(sextets, chars));
+        let pairs = _mm512_maddubs_epi16(sextets, _mm512_set1_epi32(0x0140_0140));
+        let quads = _mm512_madd_epi16(pairs, _mm512_set1_epi32(0x0001_1000));
+        (_mm512_permutexvar_epi8(pack, quads), !invalid)
+    }
+
+    /// See `super::decode_avx512vbmi`.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+    pub(super) fn decode(input: &[u8], out: &mut Vec<u8>, width: &mut usize) -> usize {
+        let (lo, hi) = LUT.split_at(64);
+        let (Some(lo), Some(hi)) = (lo.first_chunk::<64>(), hi.first_chunk::<64>()) else {
+            return 0;
+        };
+        let lut_lo = table(lo);
+        let lut_hi = table(hi);
+        let pack = table(&PACK);
+        out.reserve(input.len() / 4 * 3 + 128);
+        let mut i = 0usize;
+        let mut line_start: Option<usize> = None;
+        loop {
+            let rest = input.get(i..).unwrap_or_default();
+            let lw = *width;
+            if lw >= 64 && lw % 4 == 0 {
+                let done = lines(rest, out, lw, lut_lo, lut_hi, pack);
+                if done > 0 {
+                    i += done;
+                    line_start = Some(i);
+                    continue;
+                }
+            }
+            // Generic path: one block of 64; below that, the AVX2 path takes the rest.
+            let Some(chunk) = rest.first_chunk::<64>() else {
+                return i + super::avx2::decode(rest, out, width);
+            };
+            if out.capacity() - out.len() < 64 {
+                return i;
+            }
+            let (bytes, valid) = decode_block(table(chunk), lut_lo, lut_hi, pack);
+            let len = out.len();
+            let dst = out.spare_capacity_mut().as_mut_ptr();
+            // SAFETY: at least 64 bytes of spare capacity (checked above); unaligned store
+            // into uninitialised spare memory.
+            unsafe { _mm512_storeu_si512(dst.cast(), bytes) };
+            let idx = valid.trailing_ones() as usize;
+            let q = idx / 4 * 4;
+            // SAFETY: the store above initialised 64 >= q / 4 * 3 bytes after `len`.
+            unsafe { out.set_len(len + q / 4 * 3) };
+            i += q;
+            if idx == 64 {
+                continue;
+            }
+            if q != idx {
+                return i;
+            }
+            let eol = match (rest.get(idx), rest.get(idx + 1)) {
+                (Some(b'\r'), Some(b'\n')) => 2,
+                (Some(b'\n'), _) => 1,
+                _ => return i,
+            };
+            if let Some(ls) = line_start {
+                let seen = i - ls;
+                if seen >= 32 && seen % 4 == 0 {
+                    *width = seen;
+                }
+            }
+            i += eol;
+            line_start = Some(i);
+        }
+    }
+
+    /// Whole lines of `lw` (>= 64, a multiple of 4) characters plus CRLF/LF; returns the
+    /// bytes consumed.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+    fn lines(
+        rest: &[u8],
+        out: &mut Vec<u8>,
+        lw: usize,
+        lut_lo: __m512i,
+        lut_hi: __m512i,
+        pack: __m512i,
+    ) -> usize {
+        let per_line = lw / 4 * 3;
+        let mut i = 0;
+        loop {
+            let eol = match (rest.get(i + lw), rest.get(i + lw + 1)) {
+                (Some(b'\r'), Some(b'\n')) => 2,
+                (Some(b'\n'), _) => 1,
+                _ => return i,
+            };
+            let Some(chars) = rest.get(i..i + lw) else {
+                return i;
+            };
+            // The last block stores 64 bytes at (lw - 64) / 4 * 3 = per_line - 48.
+            if out.capacity() - out.len() < per_line + 16 {
+                return i;
+            }
+            let src = chars.as_ptr();
+            let dst = out.spare_capacity_mut().as_mut_ptr().cast::<u8>();
+            let mut all = u64::MAX;
+            let mut o = 0;
+            loop {
+                let last = o + 64 >= lw;
+                if last {
+                    o = lw - 64;
+                }
+                // SAFETY: o + 64 <= lw == chars.len(): 64 readable bytes at src + o.
+                let v = unsafe { _mm512_loadu_si512(src.add(o).cast()) };
+                let (bytes, valid) = decode_block(v, lut_lo, lut_hi, pack);
+                all &= valid;
+                // SAFETY: o / 4 * 3 + 64 <= (lw - 64) / 4 * 3 + 64 == per_line + 16 <= spare
+                // capacity (checked above): the unaligned store stays inside the allocation.
+                unsafe { _mm512_storeu_si512(dst.add(o / 4 * 3).cast(), bytes) };
+                if last {
+                    break;
+                }
+                o += 64;
+            }
+            if all != u64::MAX {
+                return i;
+            }
+            let len = out.len();
+            // SAFETY: the stores covered output bytes 0..per_line + 16 after `len` without
+            // gaps (block k covers [48k, 48k + 64); the last starts at per_line - 48, no later
+            // than the end of the one before it), inside the capacity.
             unsafe { out.set_len(len + per_line) };
             i += lw + eol;
         }
