@@ -84,7 +84,8 @@ impl<'a> P<'a> {
 
     fn list_mailbox(&mut self) -> R<Mailbox<'a>> {
         match self.peek() {
-            Some(b'"' | b'{' | b'~') => Ok(Mailbox::from_wire(self.string()?)),
+            Some(b'"') => Ok(Mailbox::from_wire(self.string()?)),
+            _ if self.at_literal() => Ok(Mailbox::from_wire(self.string()?)),
             _ => {
                 let s = self.pos;
                 let rest = self.b.get(s..).unwrap_or_default();

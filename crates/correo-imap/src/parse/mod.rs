@@ -83,6 +83,15 @@ impl<'a> P<'a> {
         self.b.get(self.pos + k).copied()
     }
 
+    /// Whether a literal (`{` or `~{`) starts here.
+    pub(crate) fn at_literal(&self) -> bool {
+        match self.peek() {
+            Some(b'{') => true,
+            Some(b'~') => self.peek_at(1) == Some(b'{'),
+            _ => false,
+        }
+    }
+
     pub(crate) fn eat(&mut self, c: u8) -> bool {
         if self.peek() == Some(c) {
             self.pos += 1;
@@ -305,14 +314,15 @@ impl<'a> P<'a> {
     pub(crate) fn string(&mut self) -> R<Cow<'a, [u8]>> {
         match self.peek() {
             Some(b'"') => self.quoted(),
-            Some(b'{' | b'~') => self.literal_bytes(),
+            _ if self.at_literal() => self.literal_bytes(),
             _ => Err(self.err("string")),
         }
     }
 
     pub(crate) fn astring(&mut self) -> R<Cow<'a, [u8]>> {
         match self.peek() {
-            Some(b'"' | b'{' | b'~') => self.string(),
+            Some(b'"') => self.string(),
+            _ if self.at_literal() => self.string(),
             _ => {
                 let s = self.take_while(is_astring_char);
                 if s.is_empty() {
@@ -351,7 +361,7 @@ impl<'a> P<'a> {
         }
         match self.peek() {
             Some(b'"') => Ok(BodyData::Bytes(self.quoted()?)),
-            Some(b'{' | b'~') => Ok(self.literal()?.0),
+            _ if self.at_literal() => Ok(self.literal()?.0),
             _ => Err(self.err("nstring")),
         }
     }
@@ -487,7 +497,8 @@ impl<'a> P<'a> {
             self.check_items(v.len())?;
             // astring, but `]` ends the section: header names are atoms or strings.
             let s = match self.peek() {
-                Some(b'"' | b'{' | b'~') => self.string()?,
+                Some(b'"') => self.string()?,
+                _ if self.at_literal() => self.string()?,
                 _ => {
                     let a = self.take_while(is_atom_char);
                     if a.is_empty() {
@@ -549,7 +560,10 @@ impl<'a> P<'a> {
                 }
                 self.leave();
             }
-            Some(b'"' | b'{' | b'~') => {
+            Some(b'"') => {
+                self.string()?;
+            }
+            _ if self.at_literal() => {
                 self.string()?;
             }
             _ => {
