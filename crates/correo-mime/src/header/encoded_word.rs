@@ -22,6 +22,9 @@ pub(crate) struct EncodedWord<'a> {
     pub(crate) len: usize,
 }
 
+/// Longest encoded text searched for the closing `?=`.
+const MAX_WORD_SCAN: usize = 512;
+
 /// Parses an encoded word at the start of `s` (which must start with `=?`).
 pub(crate) fn parse_word(s: &[u8]) -> Option<EncodedWord<'_>> {
     let body = s.strip_prefix(b"=?")?;
@@ -43,7 +46,10 @@ pub(crate) fn parse_word(s: &[u8]) -> Option<EncodedWord<'_>> {
     }
     let text_start = q1 + 3;
     let rest = body.get(text_start..)?;
-    let end = memmem::find(rest, b"?=")?;
+    // Encoded words are at most 75 characters (RFC 2047); tolerate much longer ones, but
+    // bound the search so junk full of `=?` stays linear.
+    let window = rest.get(..MAX_WORD_SCAN).unwrap_or(rest);
+    let end = memmem::find(window, b"?=")?;
     let text = rest.get(..end)?;
     if text.iter().any(|&b| is_wsp(b)) {
         return None;

@@ -433,31 +433,54 @@ pub fn find_block_end(input: &[u8]) -> Option<usize> {
 /// [`find_block_end`] with explicit limits (they must match those given to
 /// [`parse_block_with_limits`]).
 pub fn find_block_end_with_limits(input: &[u8], limits: &HeaderLimits) -> Option<usize> {
-    let mut pos = 0;
-    let mut fields = 0usize;
-    loop {
-        if pos >= input.len() {
-            return None;
-        }
-        if let Some(after) = is_blank_line(input, pos) {
-            return Some(after);
-        }
-        let rest = input.get(pos..)?;
-        let first = *rest.first()?;
-        let line_end = pos + memchr::memchr(b'\n', rest)? + 1;
-        if first != b' ' && first != b'\t' {
-            match classify(input.get(pos..line_end)?) {
-                LineStart::Field { .. } => {
-                    if fields >= limits.max_fields {
-                        return Some(pos);
-                    }
-                    fields += 1;
-                }
-                LineStart::UnixFrom if pos == 0 => {}
-                LineStart::UnixFrom | LineStart::NotField => return Some(pos),
+    BlockScan::new().find_end(input, limits)
+}
+
+/// A resumable [`find_block_end`]: for a push parser that sees the header grow chunk by
+/// chunk, it remembers how far it has looked, so the total work stays linear in the
+/// header size however the bytes are split.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BlockScan {
+    /// Start of the first line not yet classified.
+    pos: usize,
+    /// Fields seen so far.
+    fields: usize,
+}
+
+impl BlockScan {
+    /// A scan from the start of a header block.
+    pub fn new() -> Self {
+        BlockScan::default()
+    }
+
+    /// `Some(body_offset)` once the end of the block is in `input`, else `None`. Each call
+    /// must pass the same bytes as the previous call, possibly with more appended.
+    pub fn find_end(&mut self, input: &[u8], limits: &HeaderLimits) -> Option<usize> {
+        loop {
+            let pos = self.pos;
+            if pos >= input.len() {
+                return None;
             }
+            if let Some(after) = is_blank_line(input, pos) {
+                return Some(after);
+            }
+            let rest = input.get(pos..)?;
+            let first = *rest.first()?;
+            let line_end = pos + memchr::memchr(b'\n', rest)? + 1;
+            if first != b' ' && first != b'\t' {
+                match classify(input.get(pos..line_end)?) {
+                    LineStart::Field { .. } => {
+                        if self.fields >= limits.max_fields {
+                            return Some(pos);
+                        }
+                        self.fields += 1;
+                    }
+                    LineStart::UnixFrom if pos == 0 => {}
+                    LineStart::UnixFrom | LineStart::NotField => return Some(pos),
+                }
+            }
+            self.pos = line_end;
         }
-        pos = line_end;
     }
 }
 
@@ -548,6 +571,22 @@ mod tests {
             assert!(r.is_none() || r == Some(full), "prefix {i}: {r:?}");
         }
         assert_eq!(find_block_end(msg), Some(full));
+    }
+
+    #[test]
+    fn block_scan_resumes() {
+        let msg = b"A: 1\r\n folded\r\nB: 2\r\nnot a field\r\nbody";
+        let full = parse_block(msg).body_offset;
+        let mut scan = BlockScan::new();
+        let lim = HeaderLimits::default();
+        let mut found = None;
+        for i in 0..=msg.len() {
+            if let Some(e) = scan.find_end(&msg[..i], &lim) {
+                found = Some(e);
+                break;
+            }
+        }
+        assert_eq!(found, Some(full));
     }
 
     #[test]
