@@ -57,6 +57,9 @@ pub struct Leniency {
     pub eight_bit_quoted: bool,
     /// Keywords in lower or mixed case (`a007 ok`, `* ok`), and `NIL` as `nil`.
     pub lowercase_keywords: bool,
+    /// Two spaces between the tokens of a numbered response (the seed's
+    /// `* 4 FETCH  (FLAGS (\Seen \Deleted))`).
+    pub double_space: bool,
 }
 
 impl Default for Leniency {
@@ -79,6 +82,7 @@ impl Leniency {
             uidvalidity_zero: true,
             eight_bit_quoted: true,
             lowercase_keywords: true,
+            double_space: true,
         }
     }
 
@@ -96,6 +100,7 @@ impl Leniency {
             uidvalidity_zero: false,
             eight_bit_quoted: false,
             lowercase_keywords: false,
+            double_space: false,
         }
     }
 }

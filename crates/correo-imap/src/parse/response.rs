@@ -91,6 +91,12 @@ pub fn body_target<'a>(
 }
 
 impl<'a> P<'a> {
+    fn extra_spaces(&mut self) {
+        if self.len.double_space {
+            while self.eat(b' ') {}
+        }
+    }
+
     fn status_kw(&mut self) -> R<Status> {
         let start = self.pos;
         let a = self.atom()?;
@@ -330,6 +336,7 @@ impl<'a> P<'a> {
         if self.peek().is_some_and(|c| c.is_ascii_digit()) {
             let n = self.number()?;
             self.sp()?;
+            self.extra_spaces();
             let name = self.atom()?;
             let upper = name.to_ascii_uppercase();
             return Ok(match upper.as_str() {
@@ -338,6 +345,7 @@ impl<'a> P<'a> {
                 "EXPUNGE" => Untagged::Expunge(n),
                 "FETCH" => {
                     self.sp()?;
+                    self.extra_spaces();
                     Untagged::Fetch {
                         seq: n,
                         items: self.fetch_items()?,
