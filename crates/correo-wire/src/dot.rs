@@ -367,7 +367,7 @@ impl DotDecoder {
     fn scan<'a>(&mut self, input: &'a [u8], prev_cr: bool) -> Step<'a> {
         let mut from = 0;
         loop {
-            from = skip_plain_lines(input, from);
+            from = skip_plain_lines(input, from, prev_cr);
             let Some(k) = input.get(from..).and_then(|s| memchr(b'\n', s)) else {
                 // No line end: the rest is content.
                 let prev = input.last().map_or(prev_cr, |&b| b == b'\r');
@@ -460,10 +460,24 @@ fn block_is_plain(prev: &[u8; BLOCK], cur: &[u8; BLOCK], next: &[u8; BLOCK]) -> 
 /// case of a well-formed body). Returns an index at or before the first LF at or after
 /// `from` that is bare or starts a dot line; the caller carries on line by line from there.
 #[inline]
-fn skip_plain_lines(input: &[u8], mut from: usize) -> usize {
-    // The block at `from` needs the byte before it and the byte after it.
+fn skip_plain_lines(input: &[u8], mut from: usize, prev_cr: bool) -> usize {
+    // The block at `from` needs the byte before it and the byte after it; at 0 the byte
+    // before is only known as `prev_cr`.
     if from == 0 {
-        return 0;
+        let (Some(head), Some(cur), Some(next)) =
+            (input.get(..BLOCK - 1), block(input, 0), block(input, 1))
+        else {
+            return 0;
+        };
+        let mut prev = [0u8; BLOCK];
+        prev[0] = if prev_cr { b'\r' } else { 0 };
+        if let Some(rest) = prev.get_mut(1..) {
+            rest.copy_from_slice(head);
+        }
+        if !block_is_plain(&prev, cur, next) {
+            return 0;
+        }
+        from = BLOCK;
     }
     while let (Some(prev), Some(cur), Some(next)) = (
         block(input, from - 1),
