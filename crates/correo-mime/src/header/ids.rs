@@ -9,12 +9,34 @@ use super::address::parse_path;
 use super::date::{DateDefect, DateTime};
 use super::lex::{Cursor, is_wsp, utf8_cow};
 
-fn strip_ws(b: &[u8]) -> Cow<'_, [u8]> {
-    if b.iter().any(|&c| is_wsp(c)) {
-        Cow::Owned(b.iter().copied().filter(|&c| !is_wsp(c)).collect())
-    } else {
-        Cow::Borrowed(b)
+/// Removes whitespace and comments (obsolete syntax allows CFWS inside a msg-id).
+fn strip_cfws(b: &[u8]) -> Cow<'_, [u8]> {
+    if !b.iter().any(|&c| is_wsp(c) || c == b'(') {
+        return Cow::Borrowed(b);
     }
+    let mut out = Vec::with_capacity(b.len());
+    let mut depth = 0usize;
+    let mut escaped = false;
+    for &c in b {
+        if depth > 0 {
+            if escaped {
+                escaped = false;
+            } else if c == b'\\' {
+                escaped = true;
+            } else if c == b'(' {
+                depth += 1;
+            } else if c == b')' {
+                depth -= 1;
+            }
+            continue;
+        }
+        match c {
+            b'(' => depth = 1,
+            c if is_wsp(c) => {}
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Parses a list of message ids (`References`, `In-Reply-To`, `Message-ID`), returned
@@ -40,7 +62,7 @@ pub fn parse_msg_ids(value: &[u8]) -> (Vec<Cow<'_, str>>, Vec<Defect>) {
                         c.pos = inner_start + k + 1;
                         let inner = rest.get(..k).unwrap_or_default();
                         if !inner.is_empty() {
-                            ids.push(utf8_cow(strip_ws(inner)));
+                            ids.push(utf8_cow(strip_cfws(inner)));
                         }
                     }
                     _ => {
@@ -348,6 +370,8 @@ mod tests {
         assert_eq!(d.len(), 2);
         let (ids, _) = parse_msg_ids(b"<a @ b>");
         assert_eq!(ids, vec!["a@b"]);
+        let (ids, _) = parse_msg_ids(b" <1234   @   local(blah)  .machine .example>");
+        assert_eq!(ids, vec!["1234@local.machine.example"]);
         let (ids, _) = parse_msg_ids(b"<broken@x");
         assert_eq!(ids, vec!["broken@x"]);
         assert_eq!(
