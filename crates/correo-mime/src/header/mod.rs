@@ -1,13 +1,23 @@
-//! Header fields: the raw block, unfolding, RFC 2047 decoding, and typed grammars.
+//! Header fields: the raw block, unfolding, RFC 2047 decoding, typed grammars, and the
+//! encoding side the message builder uses.
 //!
 //! [`parse_block`] splits a header block into [`RawField`]s without copying: every field
-//! keeps its exact bytes (DKIM needs them) and its offset, in original order. Typed views
-//! are parsed on demand from a field's value:
+//! keeps its exact bytes (DKIM needs them) and its offset, in original order.
+//! [`find_block_end`] / [`BlockScan`] tell a push parser when a block is complete. Typed
+//! views are parsed on demand from a field's value:
 //!
+//! - Unstructured text ([`RawField::text`], [`decode_unstructured`]): RFC 2047 encoded words
+//!   (B and Q, adjacent words joined, charsets through [`crate::charset`]) and RFC 6532 UTF-8.
 //! - [`ContentType`] and [`ContentDisposition`], with RFC 2045 parameters and RFC 2231
-//!   continuations and charsets ([`Params`]).
-//! - Unstructured text ([`RawField::text`], [`decode_unstructured`]) with RFC 2047 encoded
-//!   words and RFC 6532 UTF-8.
+//!   continuations, charsets and languages ([`Params`]); [`filename_of`].
+//! - Addresses ([`AddressList`], [`Address`], [`Mailbox`], [`Group`]): RFC 5322 with the
+//!   obsolete syntax, and lenient with common junk.
+//! - Dates ([`DateTime`]): RFC 5322, obsolete zones, asctime and common broken forms, with a
+//!   typed [`DateDefect`] when unreadable.
+//! - Message ids ([`parse_msg_ids`]), [`ReturnPath`], [`Received`] with RFC 3848 [`Protocol`]s.
+//! - Encoding: [`encode_unstructured`], [`encode_phrase`], [`encode_mailbox`],
+//!   [`encode_address_list`], [`encode_param`], [`fold`]; a CR or LF in a value is an
+//!   [`EncodeError`], never passed through.
 //!
 //! Every parser here is total: it never fails and never panics; what was wrong is recorded
 //! as a [`HeaderDefect`] with the byte offset where it was found.
@@ -23,6 +33,24 @@
 //! assert_eq!(ct.mime_type(), "text");
 //! assert_eq!(ct.charset().as_deref(), Some("UTF-8"));
 //! assert_eq!(&msg[block.body_offset..], b"body");
+//! ```
+//!
+//! Typed fields, and encoding for a builder:
+//!
+//! ```
+//! use correo_mime::header::{encode_unstructured, fold, parse_block, AddressList, DateTime};
+//!
+//! let from = AddressList::parse(b" =?ISO-8859-1?Q?Andr=E9?= Pirard <PIRARD@vm1.ulg.ac.be>");
+//! let m = from.mailboxes().next().unwrap();
+//! assert_eq!((m.name.as_deref(), m.address().as_str()), (Some("André Pirard"), "PIRARD@vm1.ulg.ac.be"));
+//!
+//! let d = DateTime::parse(b"Sat Nov 23 19:45:03 2024").unwrap(); // asctime: no zone
+//! assert_eq!(d.to_rfc3339(), "2024-11-23T19:45:03");
+//!
+//! let field = fold("Subject", &encode_unstructured("¿Llegan bien?", false).unwrap()).unwrap();
+//! assert_eq!(field, "Subject: =?utf-8?Q?=C2=BFLlegan?= bien?\r\n");
+//! assert_eq!(parse_block(field.as_bytes()).subject().as_deref(), Some("¿Llegan bien?"));
+//! assert!(encode_unstructured("x\r\nBcc: victim@example.com", false).is_err());
 //! ```
 
 use std::borrow::Cow;
