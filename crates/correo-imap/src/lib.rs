@@ -12,6 +12,7 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod client;
 mod config;
 pub mod encode;
 pub mod error;
