@@ -129,7 +129,7 @@ fn seed_session_whole_and_byte_by_byte() {
     assert_eq!(sel.mailbox, b"INBOX");
     assert_eq!(
         (sel.exists, sel.uid_validity, sel.uid_next, sel.read_only),
-        (4, Some(1732389038), Some(5), false)
+        (4, Some(1_732_389_038), Some(5), false)
     );
     assert!(
         c.has_capability("MOVE"),

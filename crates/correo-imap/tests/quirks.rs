@@ -38,7 +38,7 @@ fn capability_with_double_space() {
     assert!(c[1].is("unselect"));
     // Trailing space after the list.
     quirk(b"* CAPABILITY IMAP4rev1 IDLE \r\n", |l| {
-        l.capability_extra_space = true
+        l.capability_extra_space = true;
     });
 }
 
@@ -64,7 +64,9 @@ fn gmail_empty_multipart() {
 
 #[test]
 fn status_without_text() {
-    let r = quirk(b"A1 NO\r\n", |l| l.status_without_text = true);
+    let r = quirk(b"A1 NO\r\n", |l| {
+        l.status_without_text = true;
+    });
     assert!(matches!(
         r,
         Response::Tagged(Tagged {
@@ -72,7 +74,9 @@ fn status_without_text() {
             ..
         })
     ));
-    quirk(b"* OK [READ-WRITE]\r\n", |l| l.status_without_text = true);
+    quirk(b"* OK [READ-WRITE]\r\n", |l| {
+        l.status_without_text = true;
+    });
 }
 
 #[test]
@@ -87,7 +91,7 @@ fn outlook_trailing_space_in_status() {
     assert!(mailbox.is_inbox());
     assert_eq!(items.len(), 3);
     quirk(b"* STATUS INBOX (MESSAGES 6 )\r\n", |l| {
-        l.trailing_space = true
+        l.trailing_space = true;
     });
 }
 
@@ -105,14 +109,16 @@ fn zoho_wildcard_in_flags() {
 
 #[test]
 fn yandex_bare_continuation() {
-    let r = quirk(b"+\r\n", |l| l.bare_continuation = true);
+    let r = quirk(b"+\r\n", |l| {
+        l.bare_continuation = true;
+    });
     assert!(matches!(r, Response::Continuation(c) if c.text.is_empty()));
 }
 
 #[test]
 fn uidvalidity_zero() {
     let r = quirk(b"* OK [UIDVALIDITY 0] UIDs valid\r\n", |l| {
-        l.uidvalidity_zero = true
+        l.uidvalidity_zero = true;
     });
     let Response::Untagged(Untagged::State { text, .. }) = r else {
         panic!()
@@ -135,7 +141,7 @@ fn eight_bit_quoted_string() {
 #[test]
 fn lower_case_status_keyword() {
     let r = quirk(b"a007 ok Store completed\r\n", |l| {
-        l.lowercase_keywords = true
+        l.lowercase_keywords = true;
     });
     assert!(matches!(
         r,
@@ -155,7 +161,7 @@ fn lower_case_status_keyword() {
 #[test]
 fn seed_double_space_after_fetch() {
     let r = quirk(b"* 4 FETCH  (FLAGS (\\Seen \\Deleted))\r\n", |l| {
-        l.double_space = true
+        l.double_space = true;
     });
     assert_eq!(
         r,

@@ -673,7 +673,7 @@ fn frame_all(side: Side, chunks: &[&[u8]]) -> Vec<Vec<u8>> {
     out
 }
 
-fn check_response(r: &Response<'static>, split: &prop::sample::Index) -> Result<(), TestCaseError> {
+fn check_response(r: &Response<'static>, split: prop::sample::Index) -> Result<(), TestCaseError> {
     let opts = EncodeOptions::default();
     let wire = join(&encode_response(r, &opts));
     let parsed = parse_response(
