@@ -713,7 +713,7 @@ fn response_round_trip() {
         let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(512));
         runner
             .run(&(response(), any::<prop::sample::Index>()), |(r, split)| {
-                check_response(&r, &split)
+                check_response(&r, split)
             })
             .unwrap();
     });
