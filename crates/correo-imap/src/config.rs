@@ -57,6 +57,9 @@ pub struct Leniency {
     pub eight_bit_quoted: bool,
     /// Keywords in lower or mixed case (`a007 ok`, `* ok`), and `NIL` as `nil`.
     pub lowercase_keywords: bool,
+    /// 8-bit bytes in atoms (the seed's `A001 LOGIN 0429021 MiSuperContraseña`, typed in
+    /// telnet and accepted by Dovecot).
+    pub eight_bit_atoms: bool,
     /// Two spaces between the tokens of a numbered response (the seed's
     /// `* 4 FETCH  (FLAGS (\Seen \Deleted))`).
     pub double_space: bool,
@@ -83,6 +86,7 @@ impl Leniency {
             eight_bit_quoted: true,
             lowercase_keywords: true,
             double_space: true,
+            eight_bit_atoms: true,
         }
     }
 
@@ -101,6 +105,7 @@ impl Leniency {
             eight_bit_quoted: false,
             lowercase_keywords: false,
             double_space: false,
+            eight_bit_atoms: false,
         }
     }
 }

@@ -600,28 +600,39 @@ impl<'a> P<'a> {
     }
 
     fn search_key(&mut self) -> R<SearchKey<'a>> {
+        // Recursion (parentheses, NOT, OR) stays in this small frame; leaf keys are parsed
+        // in `search_leaf`.
         use SearchKey as K;
         self.enter()?;
-        let r = self.search_key_inner();
-        self.leave();
-        let k = r?;
-        let _ = K::All;
-        Ok(k)
-    }
-
-    fn search_key_inner(&mut self) -> R<SearchKey<'a>> {
-        use SearchKey as K;
-        if self.eat(b'(') {
+        let k = if self.eat(b'(') {
             let mut v = Vec::new();
             loop {
                 v.push(self.search_key()?);
                 self.check_items(v.len())?;
                 if self.eat(b')') {
-                    return Ok(K::And(v));
+                    break;
                 }
                 self.sp()?;
             }
-        }
+            K::And(v)
+        } else if self.kw("NOT") {
+            self.sp()?;
+            K::Not(Box::new(self.search_key()?))
+        } else if self.kw("OR") {
+            self.sp()?;
+            let a = self.search_key()?;
+            self.sp()?;
+            K::Or(Box::new(a), Box::new(self.search_key()?))
+        } else {
+            self.search_leaf()?
+        };
+        self.leave();
+        Ok(k)
+    }
+
+    #[inline(never)]
+    fn search_leaf(&mut self) -> R<SearchKey<'a>> {
+        use SearchKey as K;
         if matches!(self.peek(), Some(b'0'..=b'9' | b'*' | b'$')) {
             return Ok(K::SequenceSet(self.sequence_set()?));
         }
@@ -660,18 +671,8 @@ impl<'a> P<'a> {
             }
             "LARGER" => K::Larger(num!()),
             "NEW" => K::New,
-            "NOT" => {
-                self.sp()?;
-                K::Not(Box::new(self.search_key()?))
-            }
             "OLD" => K::Old,
             "ON" => K::On(arg!()),
-            "OR" => {
-                self.sp()?;
-                let a = self.search_key()?;
-                self.sp()?;
-                K::Or(Box::new(a), Box::new(self.search_key()?))
-            }
             "RECENT" => K::Recent,
             "SEEN" => K::Seen,
             "SENTBEFORE" => K::SentBefore(arg!()),

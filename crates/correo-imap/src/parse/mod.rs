@@ -29,6 +29,8 @@ pub(crate) struct P<'a> {
     pub(crate) limits: Limits,
     depth: usize,
     pub(crate) tag: Option<String>,
+    /// Gmail's empty multipart, handed from `single_part` to `body`.
+    pub(crate) empty_multi: Option<crate::types::BodyStructure<'a>>,
 }
 
 pub(crate) fn is_atom_char(c: u8) -> bool {
@@ -54,6 +56,7 @@ impl<'a> P<'a> {
             limits,
             depth: 0,
             tag: None,
+            empty_multi: None,
         }
     }
 
@@ -324,7 +327,11 @@ impl<'a> P<'a> {
             Some(b'"') => self.string(),
             _ if self.at_literal() => self.string(),
             _ => {
-                let s = self.take_while(is_astring_char);
+                let s = if self.len.eight_bit_atoms {
+                    self.take_while(|c| is_astring_char(c) || c >= 0x80)
+                } else {
+                    self.take_while(is_astring_char)
+                };
                 if s.is_empty() {
                     return Err(self.err("astring"));
                 }

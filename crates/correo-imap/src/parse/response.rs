@@ -1053,7 +1053,8 @@ impl<'a> P<'a> {
     /// `body` (BODYSTRUCTURE when `ext`, BODY otherwise; extension data is accepted in
     /// both when present).
     pub(crate) fn body(&mut self, ext: bool) -> R<BodyStructure<'a>> {
-        let _ = ext;
+        // Recursion goes through this small frame (and `single_part` only for
+        // MESSAGE/RFC822), so the depth limit is what bounds stack use.
         self.enter()?;
         self.expect(b'(', "(")?;
         let r = if self.peek() == Some(b'(') {
@@ -1065,92 +1066,114 @@ impl<'a> P<'a> {
                     self.pos += 1;
                 }
             }
-            self.sp()?;
-            let subtype = self.string()?;
-            let extension = if self.eat(b' ') {
-                let params = self.params()?;
-                let common = self.common_ext()?;
-                Some(MultiPartExtension { params, common })
-            } else {
-                None
-            };
-            BodyStructure::Multi {
-                parts,
-                subtype,
-                extension,
-            }
+            self.multi_tail(parts)?
         } else {
-            let media_type = self.string()?;
-            if self.peek() == Some(b')') && self.len.empty_multipart {
-                // Gmail: ("ALTERNATIVE") for a multipart without parts.
-                self.pos += 1;
-                self.leave();
-                return Ok(BodyStructure::Multi {
-                    parts: Vec::new(),
-                    subtype: media_type,
-                    extension: None,
-                });
-            }
-            self.sp()?;
-            let subtype = self.string()?;
-            self.sp()?;
-            let params = self.params()?;
-            self.sp()?;
-            let id = self.nstring()?;
-            self.sp()?;
-            let description = self.nstring()?;
-            self.sp()?;
-            let encoding = self.nstring()?;
-            self.sp()?;
-            let size = self.number64()?;
-            let fields = BodyFields {
-                params,
-                id,
-                description,
-                encoding,
-                size,
-            };
-            let kind = if media_type.eq_ignore_ascii_case(b"TEXT") {
-                self.sp()?;
-                SinglePartKind::Text {
-                    lines: self.number64()?,
+            match self.single_part(ext)? {
+                Some(b) => b,
+                None => {
+                    // Gmail's empty multipart, closing paren consumed.
+                    self.leave();
+                    return Ok(self.empty_multi.take().unwrap_or(BodyStructure::Multi {
+                        parts: Vec::new(),
+                        subtype: Cow::Borrowed(b""),
+                        extension: None,
+                    }));
                 }
-            } else if media_type.eq_ignore_ascii_case(b"MESSAGE")
-                && (subtype.eq_ignore_ascii_case(b"RFC822")
-                    || subtype.eq_ignore_ascii_case(b"GLOBAL"))
-                && self.peek() == Some(b' ')
-                && self.peek_at(1) == Some(b'(')
-            {
-                self.sp()?;
-                let envelope = Box::new(self.envelope()?);
-                self.sp()?;
-                let body = Box::new(self.body(ext)?);
-                self.sp()?;
-                SinglePartKind::Message {
-                    envelope,
-                    body,
-                    lines: self.number64()?,
-                }
-            } else {
-                SinglePartKind::Basic
-            };
-            let extension = if self.eat(b' ') {
-                let md5 = self.nstring()?;
-                let common = self.common_ext()?;
-                Some(SinglePartExtension { md5, common })
-            } else {
-                None
-            };
-            BodyStructure::Single {
-                media_type,
-                subtype,
-                fields,
-                kind,
-                extension,
             }
         };
         self.expect(b')', ")")?;
         self.leave();
         Ok(r)
+    }
+
+    #[inline(never)]
+    fn multi_tail(&mut self, parts: Vec<BodyStructure<'a>>) -> R<BodyStructure<'a>> {
+        self.sp()?;
+        let subtype = self.string()?;
+        let extension = if self.eat(b' ') {
+            let params = self.params()?;
+            let common = self.common_ext()?;
+            Some(MultiPartExtension { params, common })
+        } else {
+            None
+        };
+        Ok(BodyStructure::Multi {
+            parts,
+            subtype,
+            extension,
+        })
+    }
+
+    /// A non-multipart body after its `(`; `None` for Gmail's `("SUBTYPE")` (kept in
+    /// `empty_multi`).
+    #[inline(never)]
+    fn single_part(&mut self, ext: bool) -> R<Option<BodyStructure<'a>>> {
+        let media_type = self.string()?;
+        if self.peek() == Some(b')') && self.len.empty_multipart {
+            // Gmail: ("ALTERNATIVE") for a multipart without parts.
+            self.pos += 1;
+            self.empty_multi = Some(BodyStructure::Multi {
+                parts: Vec::new(),
+                subtype: media_type,
+                extension: None,
+            });
+            return Ok(None);
+        }
+        self.sp()?;
+        let subtype = self.string()?;
+        self.sp()?;
+        let params = self.params()?;
+        self.sp()?;
+        let id = self.nstring()?;
+        self.sp()?;
+        let description = self.nstring()?;
+        self.sp()?;
+        let encoding = self.nstring()?;
+        self.sp()?;
+        let size = self.number64()?;
+        let fields = BodyFields {
+            params,
+            id,
+            description,
+            encoding,
+            size,
+        };
+        let kind = if media_type.eq_ignore_ascii_case(b"TEXT") {
+            self.sp()?;
+            SinglePartKind::Text {
+                lines: self.number64()?,
+            }
+        } else if media_type.eq_ignore_ascii_case(b"MESSAGE")
+            && (subtype.eq_ignore_ascii_case(b"RFC822") || subtype.eq_ignore_ascii_case(b"GLOBAL"))
+            && self.peek() == Some(b' ')
+            && self.peek_at(1) == Some(b'(')
+        {
+            self.sp()?;
+            let envelope = Box::new(self.envelope()?);
+            self.sp()?;
+            let body = Box::new(self.body(ext)?);
+            self.sp()?;
+            SinglePartKind::Message {
+                envelope,
+                body,
+                lines: self.number64()?,
+            }
+        } else {
+            SinglePartKind::Basic
+        };
+        let extension = if self.eat(b' ') {
+            let md5 = self.nstring()?;
+            let common = self.common_ext()?;
+            Some(SinglePartExtension { md5, common })
+        } else {
+            None
+        };
+        Ok(Some(BodyStructure::Single {
+            media_type,
+            subtype,
+            fields,
+            kind,
+            extension,
+        }))
     }
 }

@@ -1,0 +1,407 @@
+//! Example lines from RFC 3501 and RFC 9051 (and the extension RFCs), both directions, and
+//! the seed's exercise 8-12 lines; plus limits on deep and long input.
+
+use correo_imap::frame::RawMessage;
+use correo_imap::parse::{parse_command, parse_response};
+use correo_imap::types::*;
+use correo_imap::{Leniency, Limits, ParseErrorKind};
+
+fn resp(line: &str) -> Response<'_> {
+    parse_response(
+        RawMessage::new(line.as_bytes()),
+        &Leniency::strict(),
+        &Limits::default(),
+    )
+    .unwrap_or_else(|e| panic!("{line:?}: {e}"))
+}
+
+fn cmd(line: &str) -> Command<'_> {
+    parse_command(
+        RawMessage::new(line.as_bytes()),
+        &Leniency::strict(),
+        &Limits::default(),
+    )
+    .unwrap_or_else(|e| panic!("{line:?}: {e}"))
+}
+
+const SERVER: &[&str] = &[
+    // RFC 3501
+    "* OK IMAP4rev1 Service Ready\r\n",
+    "* PREAUTH IMAP4rev1 server logged in as Smith\r\n",
+    "* BYE Autologout; idle for too long\r\n",
+    "* CAPABILITY IMAP4rev1 STARTTLS AUTH=GSSAPI LOGINDISABLED\r\n",
+    "abcd OK CAPABILITY completed\r\n",
+    "a002 OK NOOP completed\r\n",
+    "* 22 EXPUNGE\r\n",
+    "* 23 EXISTS\r\n",
+    "* 3 RECENT\r\n",
+    "* 14 FETCH (FLAGS (\\Seen \\Deleted))\r\n",
+    "A023 OK LOGOUT completed\r\n",
+    "+ YGgGCSqGSIb3EgECAgIAb1kwV6ADAgEFoQMCAQ+iSjBIoAMCAQGiQQQ/\r\n",
+    "* 172 EXISTS\r\n",
+    "* 1 RECENT\r\n",
+    "* OK [UNSEEN 12] Message 12 is first unseen\r\n",
+    "* OK [UIDVALIDITY 3857529045] UIDs valid\r\n",
+    "* OK [UIDNEXT 4392] Predicted next UID\r\n",
+    "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n",
+    "* OK [PERMANENTFLAGS (\\Deleted \\Seen \\*)] Limited\r\n",
+    "A142 OK [READ-WRITE] SELECT completed\r\n",
+    "A932 OK [READ-ONLY] EXAMINE completed\r\n",
+    "* LIST () \"/\" blurdybloop\r\n",
+    "* LIST (\\Noselect) \"/\" foo\r\n",
+    "* LIST () \"/\" foo/bar\r\n",
+    "* LIST (\\Noselect) \"/\" \"\"\r\n",
+    "* LIST (\\Noselect) \".\" #news.\r\n",
+    "* LIST (\\Noselect) \"/\" /\r\n",
+    "* LIST (\\Noselect) \"/\" ~/Mail/foo\r\n",
+    "* LIST () \"/\" ~/Mail/meetings\r\n",
+    "* LSUB () \".\" #news.comp.mail.misc\r\n",
+    "* STATUS blurdybloop (MESSAGES 231 UIDNEXT 44292)\r\n",
+    "A003 OK APPEND completed\r\n",
+    "A003 NO [TRYCREATE] No such mailbox\r\n",
+    "* SEARCH 2 84 882\r\n",
+    "* SEARCH\r\n",
+    "* 2 FETCH (FLAGS (\\Deleted \\Seen))\r\n",
+    "* 12 FETCH (FLAGS (\\Seen) INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" RFC822.SIZE 4286 ENVELOPE (\"Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\" \"IMAP4rev1 WG mtg summary and minutes\" ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((NIL NIL \"imap\" \"cac.washington.edu\")) ((NIL NIL \"minutes\" \"CNRI.Reston.VA.US\")(\"John Klensin\" NIL \"KLENSIN\" \"MIT.EDU\")) NIL NIL \"<B27397-0100000@cac.washington.edu>\") BODY (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 3028 92))\r\n",
+    "* 12 FETCH (BODY[HEADER] {342}\r\nDate: Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\r\nFrom: Terry Gray <gray@cac.washington.edu>\r\nSubject: IMAP4rev1 WG mtg summary and minutes\r\nTo: imap@cac.washington.edu\r\ncc: minutes@CNRI.Reston.VA.US, John Klensin <KLENSIN@MIT.EDU>\r\nMessage-Id: <B27397-0100000@cac.washington.edu>\r\nMIME-Version: 1.0\r\nContent-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n\r\n)\r\n",
+    "* 4 FETCH (FLAGS (\\Flagged \\Seen))\r\n",
+    "* 23 FETCH (FLAGS (\\Seen) UID 4827313)\r\n",
+    "A003 OK [COPYUID 38505 304,319:320 3956:3958] Done\r\n",
+    "A003 OK [APPENDUID 38505 3955] APPEND completed\r\n",
+    "* NO Disk is 98% full, please delete unnecessary data\r\n",
+    "* OK [ALERT] System shutdown in 10 minutes\r\n",
+    "A001 OK LOGIN completed\r\n",
+    "* BAD Command line too long\r\n",
+    "* BAD Empty command line\r\n",
+    "+ Ready for additional command text\r\n",
+    // RFC 9051 and extensions
+    "* OK [CAPABILITY IMAP4rev2 STARTTLS AUTH=GSSAPI] Capabilities\r\n",
+    "* ENABLED CONDSTORE QRESYNC\r\n",
+    "* ENABLED\r\n",
+    "* ESEARCH (TAG \"A282\") MIN 2 COUNT 3\r\n",
+    "* ESEARCH (TAG \"A283\") ALL 2,10:11\r\n",
+    "* ESEARCH (TAG \"A284\") UID ALL 4800:4802,4828 MODSEQ 917162500\r\n",
+    "* ESEARCH (TAG \"A285\")\r\n",
+    "* 3 FETCH (UID 4 MODSEQ (65402) FLAGS (\\Seen))\r\n",
+    "* OK [HIGHESTMODSEQ 715194045007] Highest\r\n",
+    "* OK [NOMODSEQ] Sorry, this mailbox format doesn't support modsequences\r\n",
+    "d105 OK [MODIFIED 7,9] Conditional STORE failed\r\n",
+    "* VANISHED (EARLIER) 41,43:116,118,120:211,214:540\r\n",
+    "* VANISHED 405,407,410,425\r\n",
+    "* OK [CLOSED] Previous mailbox is now closed\r\n",
+    "A01 NO [UNAVAILABLE] User's backend down for maintenance\r\n",
+    "a NO [AUTHENTICATIONFAILED] Authentication failed\r\n",
+    "b NO [AUTHORIZATIONFAILED] No such authorization-ID\r\n",
+    "c NO [EXPIRED] That password isn't valid any more\r\n",
+    "d NO [PRIVACYREQUIRED] Connection security required\r\n",
+    "e NO [CONTACTADMIN] Contact the administrator\r\n",
+    "f NO [NOPERM] Access denied\r\n",
+    "g NO [INUSE] Mailbox in use\r\n",
+    "h OK [EXPUNGEISSUED] Search completed\r\n",
+    "i NO [CORRUPTION] Cannot open mailbox\r\n",
+    "j NO [SERVERBUG] UID FETCH server inconsistency\r\n",
+    "k OK [CLIENTBUG] Done, but the client sent a no-op\r\n",
+    "l NO [CANNOT] Too many dots in a name\r\n",
+    "m NO [LIMIT] At most 32 flags in one mailbox\r\n",
+    "n NO [OVERQUOTA] Sorry\r\n",
+    "o NO [ALREADYEXISTS] Mailbox already exists\r\n",
+    "p NO [NONEXISTENT] No such mailbox\r\n",
+    "q NO [BADCHARSET (UTF-8 US-ASCII)] unsupported charset\r\n",
+    "* NAMESPACE ((\"\" \"/\")) ((\"~\" \"/\")) ((\"#shared/\" \"/\")(\"#public/\" \"/\")(\"#ftp/\" \"/\")(\"#news.\" \".\"))\r\n",
+    "* NAMESPACE NIL NIL NIL\r\n",
+    "* ID (\"name\" \"Cyrus\" \"version\" \"1.5\" \"os\" \"sunos\" \"os-version\" \"5.5\" \"support-url\" \"mailto:cyrus-bugs+@andrew.cmu.edu\")\r\n",
+    "* ID NIL\r\n",
+    "* LIST (\\Marked \\NoInferiors \\Sent) \"/\" \"Sent Mail\" (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n",
+    "* LIST (\\HasNoChildren) \".\" \"INBOX.Drafts\" (\"OLDNAME\" (\"INBOX.Old\"))\r\n",
+    "* SORT 2 84 882\r\n",
+    "* THREAD (2)(3 6 (4 23)(44 7 96))\r\n",
+    "* THREAD ((3)(5))\r\n",
+    "* QUOTA \"\" (STORAGE 10 512)\r\n",
+    "* QUOTAROOT INBOX \"\"\r\n",
+    "* METADATA \"\" (/shared/comment \"Shared comment\")\r\n",
+    "* 1 FETCH (BINARY[1] ~{5}\r\nab\0cd)\r\n",
+    "* 1 FETCH (BINARY.SIZE[1] 5)\r\n",
+    "* 1 FETCH (UID 4 PREVIEW \"Hello there\")\r\n",
+    "* 1 FETCH (EMAILID (M6d99ac3275bb4e) THREADID (T64b478a75b7ea9) SAVEDATE \"04-Jan-2020 12:00:00 +0000\")\r\n",
+    "* 1 FETCH (X-GM-MSGID 1278455344230334865 X-GM-THRID 1266894439832287888 X-GM-LABELS (\\Inbox \\Sent Important \"Muy Importante\"))\r\n",
+    "* STATUS INBOX (MESSAGES 3 SIZE 14000 DELETED 1 APPENDLIMIT 35651584 HIGHESTMODSEQ 9)\r\n",
+    "* OK [MAILBOXID (F2212ea87-6097-4256-9d51-71338625)] Ok\r\n",
+    "A1 OK [COMPRESSIONACTIVE] DEFLATE active\r\n",
+];
+
+#[test]
+fn server_examples_parse_and_re_encode() {
+    for line in SERVER {
+        let r = resp(line);
+        // Re-encoding and parsing again gives the same value.
+        let wire = correo_imap::encode::join(&correo_imap::encode::encode_response(
+            &r,
+            &Default::default(),
+        ));
+        let again = parse_response(
+            RawMessage::new(&wire),
+            &Leniency::strict(),
+            &Limits::default(),
+        )
+        .unwrap_or_else(|e| panic!("{line:?} -> {:?}: {e}", String::from_utf8_lossy(&wire)));
+        assert_eq!(again, r, "{line:?}");
+    }
+}
+
+#[test]
+fn typed_values_of_examples() {
+    let Response::Untagged(Untagged::Thread(t)) = resp("* THREAD (2)(3 6 (4 23)(44 7 96))\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(t.len(), 2);
+    let six = &t[1].children[0];
+    assert_eq!(six.id, Some(6));
+    assert_eq!(six.children.len(), 2);
+    assert_eq!(six.children[1].children[0].id, Some(7));
+    let Response::Tagged(tg) = resp("A003 OK [COPYUID 38505 304,319:320 3956:3958] Done\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(
+        tg.text.code,
+        Some(Code::CopyUid {
+            validity: 38505,
+            source: SequenceSet::Ranges(vec![
+                SeqRange::Single(SeqNum::Value(304)),
+                SeqRange::Range(SeqNum::Value(319), SeqNum::Value(320))
+            ]),
+            destination: SequenceSet::range(SeqNum::Value(3956), SeqNum::Value(3958)),
+        })
+    );
+    let Response::Tagged(tg) = resp("k OK [CLIENTBUG] Done, but the client sent a no-op\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(tg.text.code, Some(Code::ClientBug));
+    let Response::Tagged(tg) = resp("z NO [XFOO 1 2] unknown\r\n") else {
+        panic!()
+    };
+    assert_eq!(
+        tg.text.code,
+        Some(Code::Other {
+            name: "XFOO".into(),
+            value: Some(b"1 2"[..].into())
+        })
+    );
+}
+
+const CLIENT: &[&str] = &[
+    "abcd CAPABILITY\r\n",
+    "a002 NOOP\r\n",
+    "A023 LOGOUT\r\n",
+    "a001 STARTTLS\r\n",
+    "A001 AUTHENTICATE GSSAPI\r\n",
+    "a001 LOGIN SMITH SESAME\r\n",
+    "A142 SELECT INBOX\r\n",
+    "A932 EXAMINE blurdybloop\r\n",
+    "A003 CREATE owatagusiam/\r\n",
+    "A683 DELETE blurdybloop\r\n",
+    "A683 RENAME blurdybloop sarasoop\r\n",
+    "A002 SUBSCRIBE #news.comp.mail.mime\r\n",
+    "A002 UNSUBSCRIBE #news.comp.mail.mime\r\n",
+    "A101 LIST \"\" \"\"\r\n",
+    "A102 LIST #news.comp.mail.misc \"\"\r\n",
+    "A202 LIST ~/Mail/ %\r\n",
+    "A002 LSUB \"#news.\" \"comp.mail.*\"\r\n",
+    "A042 STATUS blurdybloop (UIDNEXT MESSAGES)\r\n",
+    "A003 APPEND saved-messages (\\Seen) {310}\r\nDate: Mon, 7 Feb 1994 21:52:25 -0800 (PST)\r\nFrom: Fred Foobar <foobar@Blurdybloop.COM>\r\nSubject: afternoon meeting\r\nTo: mooch@owatagu.siam.edu\r\nMessage-Id: <B27397-0100000@Blurdybloop.COM>\r\nMIME-Version: 1.0\r\nContent-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n\r\nHello Joe, do you think we can meet at 3:30 tomorrow?\r\n\r\n",
+    "FXXZ CHECK\r\n",
+    "A341 CLOSE\r\n",
+    "A202 EXPUNGE\r\n",
+    "A282 SEARCH FLAGGED SINCE 1-Feb-1994 NOT FROM \"Smith\"\r\n",
+    "A283 SEARCH TEXT \"string not in mailbox\"\r\n",
+    "A284 SEARCH CHARSET UTF-8 TEXT {6}\r\nXXXXXX\r\n",
+    "A654 FETCH 2:4 (FLAGS BODY[HEADER.FIELDS (DATE FROM)])\r\n",
+    "A003 STORE 2:4 +FLAGS (\\Deleted)\r\n",
+    "A003 COPY 2:4 MEETING\r\n",
+    "A999 UID FETCH 4827313:4828442 FLAGS\r\n",
+    "a UID STORE 1:* -FLAGS.SILENT \\Seen \\Flagged\r\n",
+    "a ENABLE CONDSTORE QRESYNC\r\n",
+    "A282 SEARCH RETURN (MIN COUNT) FLAGGED SINCE 1-Feb-1994 NOT FROM \"Smith\"\r\n",
+    "A301 SEARCH RETURN (SAVE) SINCE 19-Mar-2007 NOT SEEN\r\n",
+    "A303 UID FETCH $ (FLAGS)\r\n",
+    "a103 UID EXPUNGE 3000:3002\r\n",
+    "a UID MOVE 42:69 foo\r\n",
+    "a023 ID (\"name\" \"sodr\" \"version\" \"19.34\")\r\n",
+    "a NAMESPACE\r\n",
+    "a IDLE\r\n",
+    "a UNSELECT\r\n",
+    "a SELECT INBOX (CONDSTORE)\r\n",
+    "A02 SELECT INBOX (QRESYNC (67890007 90060115194045000 41:211,214:541))\r\n",
+    "a UID FETCH 1:* (FLAGS) (CHANGEDSINCE 12345 VANISHED)\r\n",
+    "d105 STORE 7,5,9 (UNCHANGEDSINCE 320162338) +FLAGS.SILENT (\\Deleted)\r\n",
+    "A01 LIST (SUBSCRIBED) \"\" \"*\" RETURN (CHILDREN STATUS (MESSAGES UNSEEN))\r\n",
+    "A01 LIST \"\" (\"INBOX\" \"Drafts\" \"Sent/%\")\r\n",
+    "a UID SORT (REVERSE DATE) UTF-8 ALL\r\n",
+    "a THREAD ORDEREDSUBJECT UTF-8 SINCE 5-MAR-2000\r\n",
+    "a GETQUOTAROOT INBOX\r\n",
+    "a GETQUOTA \"\"\r\n",
+    "a COMPRESS DEFLATE\r\n",
+    "a SEARCH YOUNGER 3600 OLDER 60 SAVEDSINCE 1-Jan-2020 MODSEQ 620162338\r\n",
+    "a FETCH 1 (BINARY.PEEK[1]<0.100> BINARY.SIZE[1] PREVIEW (LAZY) EMAILID THREADID SAVEDATE)\r\n",
+    "a UID SEARCH X-GM-RAW \"has:attachment in:unread\"\r\n",
+    "a UID STORE 1 +X-GM-LABELS (foo)\r\n",
+    "a APPEND INBOX ~{3}\r\na\0b\r\n",
+    "a APPEND INBOX (\\Seen) \"17-Jul-1996 02:44:25 -0700\" {1+}\r\nx {1+}\r\ny\r\n",
+    "a SETQUOTA \"\" (STORAGE 512)\r\n",
+    "a GETMETADATA \"\" /shared/comment\r\n",
+    // The seed and Thunderbird.
+    "A001 LOGIN 0429021 MiSuperContrase\u{f1}a\r\n",
+    "A010 search subject prueba\r\n",
+    "A011 COPY 3 laboratorio/prueba\r\n",
+    "134 UID fetch 5:* (FLAGS)\r\n",
+    "135 UID fetch 5 (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To Cc Bcc Subject Date Message-ID Priority X-Priority References Newsgroups In-Reply-To Content-Type Reply-To)])\r\n",
+    "137 UID fetch 5 (UID BODY.PEEK[HEADER.FIELDS (Content-Type Content-Transfer-Encoding)] BODY.PEEK[TEXT]<0.2048>)\r\n",
+];
+
+#[test]
+fn client_examples_parse_and_re_encode() {
+    for line in CLIENT {
+        let c = match parse_command(
+            RawMessage::new(line.as_bytes()),
+            &Leniency::strict(),
+            &Limits::default(),
+        ) {
+            Ok(c) => c,
+            Err(e) if line.contains('\u{f1}') => {
+                // The seed's 8-bit password typed as an atom: a quirk.
+                assert_eq!(e.expected, "CRLF", "{line:?}: {e}");
+                let mut l = Leniency::strict();
+                l.eight_bit_atoms = true;
+                let c = parse_command(RawMessage::new(line.as_bytes()), &l, &Limits::default())
+                    .unwrap();
+                assert!(
+                    matches!(c.body, CommandBody::Login { ref password, .. } if **password == *"MiSuperContrase\u{f1}a".as_bytes())
+                );
+                continue;
+            }
+            Err(e) => panic!("{line:?}: {e}"),
+        };
+        let wire = correo_imap::encode::join(&correo_imap::encode::encode_command(
+            &c,
+            &Default::default(),
+        ));
+        let again = parse_command(
+            RawMessage::new(&wire),
+            &Leniency::strict(),
+            &Limits::default(),
+        )
+        .unwrap_or_else(|e| panic!("{line:?} -> {:?}: {e}", String::from_utf8_lossy(&wire)));
+        assert_eq!(again, c, "{line:?}");
+    }
+    let c = cmd("135 UID fetch 5 (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To)])\r\n");
+    let CommandBody::Fetch {
+        uid: true,
+        attrs: FetchAttrs::List { items, .. },
+        ..
+    } = c.body
+    else {
+        panic!()
+    };
+    // Section names are kept byte for byte (a server echoes them).
+    assert!(
+        matches!(&items[3], FetchAttr::BodySection { peek: true, section: Section { text: Some(SectionText::HeaderFields(v)), .. }, .. } if v[0] == &b"From"[..])
+    );
+    let c = cmd("A010 search subject prueba\r\n");
+    assert!(
+        matches!(c.body, CommandBody::Search { uid: false, ref keys, .. } if keys == &[SearchKey::Subject(b"prueba"[..].into())])
+    );
+}
+
+#[test]
+fn seed_server_lines() {
+    let text = include_str!("data/seed-000-imap.txt");
+    let mut n = 0;
+    for line in text.lines() {
+        let is_server = line.starts_with("* ")
+            || line
+                .split(' ')
+                .nth(1)
+                .is_some_and(|w| matches!(w, "OK" | "NO" | "BAD"));
+        if !is_server {
+            continue;
+        }
+        n += 1;
+        let wire = format!("{line}\r\n");
+        parse_response(
+            RawMessage::new(wire.as_bytes()),
+            &Leniency::default(),
+            &Limits::default(),
+        )
+        .unwrap_or_else(|e| panic!("{line:?}: {e}"));
+    }
+    assert!(n > 30, "{n}");
+}
+
+#[test]
+fn nesting_and_list_limits_are_errors_not_crashes() {
+    let deep = format!(
+        "* 1 FETCH (BODYSTRUCTURE {}\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 1 1{} \"MIXED\"))\r\n",
+        "(".repeat(5000),
+        ")".repeat(5000)
+    );
+    let e = parse_response(
+        RawMessage::new(deep.as_bytes()),
+        &Leniency::default(),
+        &Limits::default(),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, ParseErrorKind::TooDeep);
+    let keys = format!(
+        "a SEARCH {}ALL{}\r\n",
+        "NOT (".repeat(3000),
+        ")".repeat(3000)
+    );
+    let e = parse_command(
+        RawMessage::new(keys.as_bytes()),
+        &Leniency::default(),
+        &Limits::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        (e.kind, e.tag.as_deref()),
+        (ParseErrorKind::TooDeep, Some("a"))
+    );
+    // 60 levels of multipart parse (well above imap-codec's 8).
+    let ok = format!(
+        "* 1 FETCH (BODYSTRUCTURE {}(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 1 1){}))\r\n",
+        "(".repeat(60),
+        " \"MIXED\")".repeat(60).trim_end_matches(')')
+    );
+    parse_response(
+        RawMessage::new(ok.as_bytes()),
+        &Leniency::default(),
+        &Limits::default(),
+    )
+    .unwrap();
+    let small = Limits {
+        max_items: 3,
+        ..Limits::default()
+    };
+    let e = parse_response(
+        RawMessage::new(b"* SEARCH 1 2 3 4 5\r\n"),
+        &Leniency::default(),
+        &small,
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, ParseErrorKind::TooMany);
+}
+
+#[test]
+fn errors_carry_offset_expected_and_tag() {
+    let e = parse_command(
+        RawMessage::new(b"A7 FETCH 1 (FLAGS BODY[FOO])\r\n"),
+        &Leniency::default(),
+        &Limits::default(),
+    )
+    .unwrap_err();
+    assert_eq!(e.tag.as_deref(), Some("A7"));
+    assert_eq!(e.offset, 23);
+    assert_eq!(e.expected, "section text");
+}
