@@ -136,7 +136,7 @@ fn server_examples_parse_and_re_encode() {
         // Re-encoding and parsing again gives the same value.
         let wire = correo_imap::encode::join(&correo_imap::encode::encode_response(
             &r,
-            &Default::default(),
+            &correo_imap::encode::EncodeOptions::default(),
         ));
         let again = parse_response(
             RawMessage::new(&wire),
@@ -285,7 +285,7 @@ fn client_examples_parse_and_re_encode() {
         };
         let wire = correo_imap::encode::join(&correo_imap::encode::encode_command(
             &c,
-            &Default::default(),
+            &correo_imap::encode::EncodeOptions::default(),
         ));
         let again = parse_command(
             RawMessage::new(&wire),
