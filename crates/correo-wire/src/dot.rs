@@ -33,6 +33,48 @@
 //! assert_eq!(body, b".hidden\r\nline\r\n");
 //! assert_eq!(decoder.error(), None);
 //! ```
+//!
+//! # With the line framer
+//!
+//! A protocol machine reads command lines with a [`LineFramer`](crate::line::LineFramer) and,
+//! after `DATA`, hands the raw bytes that follow to a [`DotDecoder`] on the same
+//! [`Feed`](crate::line::Feed); the bytes after the terminator go back to line mode.
+//!
+//! ```
+//! use correo_wire::dot::DotDecoder;
+//! use correo_wire::line::LineFramer;
+//!
+//! let mut framer = LineFramer::default();
+//! let mut data: Option<DotDecoder> = None;
+//! let (mut commands, mut body) = (Vec::new(), Vec::new());
+//! for chunk in [&b"DATA\r\nHi\r\n.\r"[..], b"\nQUIT\r\n"] {
+//!     let mut feed = framer.feed(chunk);
+//!     loop {
+//!         if let Some(decoder) = data.as_mut() {
+//!             let raw = feed.peek_raw();
+//!             if raw.is_empty() {
+//!                 break;
+//!             }
+//!             let progress = decoder.decode_into(raw, &mut body);
+//!             feed.consume_raw(progress.consumed);
+//!             if progress.complete {
+//!                 data = None; // back to commands
+//!             }
+//!         } else if let Some(line) = feed.next_line() {
+//!             let line = line?;
+//!             if line.content() == b"DATA" {
+//!                 data = Some(DotDecoder::default());
+//!             }
+//!             commands.push(line.content().to_vec());
+//!         } else {
+//!             break;
+//!         }
+//!     }
+//! }
+//! assert_eq!(commands, [&b"DATA"[..], b"QUIT"]);
+//! assert_eq!(body, b"Hi\r\n");
+//! # Ok::<(), correo_wire::line::LineError>(())
+//! ```
 
 use memchr::{memchr, memchr2};
 
