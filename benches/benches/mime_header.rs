@@ -4,6 +4,9 @@
 //!
 //! `cargo bench -p correo-benches --bench mime_header -- --warm-up-time 1 --measurement-time 3`
 
+// criterion's macros generate undocumented items.
+#![allow(missing_docs)]
+
 use correo_mime::header::{
     AddressList, ContentType, DateTime, find_block_end, parse_block, parse_msg_id,
 };
