@@ -9,7 +9,7 @@
 //! base64 attachment flows through with a few hundred KiB of memory, provided the caller
 //! drains the events after each push.
 //!
-//! It describes every message exactly as the tree parser ([`Message`](crate::message::Message))
+//! It describes every message exactly as the tree parser ([`Message`])
 //! does: same parts, numbers, types, offsets, line counts, decoded bytes and defects,
 //! whatever the chunking. [`describe_tree`] and [`describe_push`] turn both into the same
 //! [`PartSummary`] list, which is how the tests and the `mime_push` fuzz target check it.

@@ -14,7 +14,9 @@ use crate::header::{
     ContentDisposition, ContentType, HeaderBlock, HeaderLimits, find_block_end_with_limits,
     parse_block_with_limits,
 };
-use crate::multipart::{MAX_BOUNDARY_LEN, Scan, StructureDefect, find_delimiter};
+use crate::multipart::{
+    MAX_BOUNDARY_LEN, MAX_DELIMITER_PADDING, Scan, StructureDefect, find_delimiter,
+};
 
 use super::{Limits, PartKind};
 
@@ -240,15 +242,32 @@ impl Engine {
                 Some(s) if s > self.pos => (s - base, false),
                 _ => (rel, true),
             };
-            match find_delimiter(window, from, ls, &bounds, eof) {
+            // Only the first `max_header_size` bytes of the part can be header: look for
+            // the end of the part no further than that plus one delimiter line.
+            let lim = rel
+                .saturating_add(self.limits.max_header_size)
+                .saturating_add(8 + MAX_BOUNDARY_LEN + MAX_DELIMITER_PADDING);
+            let (w, w_eof) = match window.get(..lim) {
+                Some(w) if lim < window.len() => (w, false),
+                _ => (window, eof),
+            };
+            match find_delimiter(w, from.min(w.len()), ls, &bounds, w_eof) {
                 Scan::Found(d) => (d.body_end, true),
-                Scan::NotFound { safe_end } => (safe_end, eof),
+                Scan::NotFound { safe_end } => (safe_end, w_eof),
             }
         };
         let content = window.get(rel..content_end).unwrap_or_default();
         let max = self.limits.max_header_size;
+        // A block parsed over the whole content (complete case), reused below.
+        let mut whole: Option<HeaderBlock<'a>> = None;
         let h: Option<usize> = if complete && content.len() <= max {
-            Some(parse_block_with_limits(content, &self.header_limits).body_offset)
+            let mut block = parse_block_with_limits(content, &self.header_limits);
+            let h = block.body_offset;
+            // Exactly what parsing `content[..h]` gives: drop what was said about the line
+            // at `h` (the non-header line that ended the block).
+            block.defects.retain(|d| d.offset.is_some_and(|o| o < h));
+            whole = Some(block);
+            Some(h)
         } else {
             let w = content.get(..content.len().min(max)).unwrap_or_default();
             let cut = memchr::memrchr(b'\n', w).map_or(0, |i| i + 1);
@@ -284,10 +303,13 @@ impl Engine {
         let mut defects = Vec::new();
         let (header, h) = match h {
             Some(h) if h <= content.len() && h <= max => {
-                let block = parse_block_with_limits(
-                    content.get(..h).unwrap_or_default(),
-                    &self.header_limits,
-                );
+                let block = match whole {
+                    Some(b) => b,
+                    None => parse_block_with_limits(
+                        content.get(..h).unwrap_or_default(),
+                        &self.header_limits,
+                    ),
+                };
                 let blank_ended = {
                     let hb = content.get(..h).unwrap_or_default();
                     hb == b"\n" || hb == b"\r\n" || hb.ends_with(b"\n\n") || hb.ends_with(b"\n\r\n")
