@@ -200,6 +200,54 @@ fn bounded_memory_large_attachment() {
     assert!(max_chunk <= 16 * 1024);
 }
 
+/// 48 MiB of base64 generated on the fly (never held whole) flows through a push parser
+/// whose buffer stays under a few KiB beyond the chunk size.
+#[test]
+fn streaming_48mib_bounded() {
+    const LINES: usize = 48 * 1024 * 1024 / 78;
+    let mut p = PushParser::default();
+    p.push(b"Content-Type: multipart/mixed; boundary=\"=_b\"\r\n\r\n--=_b\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+    // One 76-column line encodes 57 bytes; use a line that decodes to a known pattern.
+    let plain: Vec<u8> = (0..57u8).collect();
+    let mut line = base64_encode(&plain);
+    line.extend_from_slice(b"\r\n");
+    let chunk: Vec<u8> = line
+        .iter()
+        .copied()
+        .cycle()
+        .take(line.len() * 840)
+        .collect();
+    let (mut decoded, mut sum, mut max_buf, mut ends) = (0usize, 0u64, 0usize, 0);
+    let mut drain = |p: &mut PushParser, decoded: &mut usize, sum: &mut u64, ends: &mut i32| {
+        while let Some(ev) = p.poll_event() {
+            match ev {
+                Event::BodyChunk { decoded: d, .. } => {
+                    *decoded += d.len();
+                    *sum += d.iter().map(|&b| u64::from(b)).sum::<u64>();
+                }
+                Event::PartEnd(e) => {
+                    *ends += 1;
+                    assert!(e.decode_defects.is_empty());
+                }
+                _ => {}
+            }
+        }
+    };
+    for _ in 0..LINES / 840 {
+        p.push(&chunk);
+        max_buf = max_buf.max(p.buffered());
+        drain(&mut p, &mut decoded, &mut sum, &mut ends);
+    }
+    p.push(b"--=_b--\r\n");
+    p.finish();
+    drain(&mut p, &mut decoded, &mut sum, &mut ends);
+    let n = (LINES / 840) * 840;
+    assert_eq!(decoded, n * 57);
+    assert_eq!(sum, n as u64 * (0..57u64).sum::<u64>());
+    assert_eq!(ends, 2);
+    assert!(max_buf < chunk.len() + 1024, "{max_buf}");
+}
+
 fn base64_encode(data: &[u8]) -> Vec<u8> {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = Vec::with_capacity(data.len() * 4 / 3 + 4);
