@@ -8,7 +8,7 @@ use crate::defect::Defect;
 
 use super::HeaderDefect;
 use super::encoded_word::{decode_unstructured, parse_word};
-use super::lex::{Cursor, table, utf8_cow};
+use super::lex::{Cursor, bytes_to_text, table, utf8_cow};
 
 /// One address: a mailbox or a named group of mailboxes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -446,7 +446,7 @@ fn phrase<'a>(toks: &[Tok<'a>]) -> Option<Cow<'a, str>> {
                 out.push_str(&decode_unstructured(&run));
             }
             Kind::Quoted => out.push_str(&decode_unstructured(&t.text)),
-            _ => out.push_str(&String::from_utf8_lossy(&t.text)),
+            _ => out.push_str(&bytes_to_text(&t.text)),
         }
         k += 1;
     }

@@ -7,7 +7,7 @@ use memchr::memmem;
 use crate::defect::Defect;
 
 use super::HeaderDefect;
-use super::lex::is_wsp;
+use super::lex::{bytes_to_text, is_wsp};
 
 /// One parsed encoded word `=?charset*lang?E?text?=`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,7 +144,7 @@ pub(crate) fn decode_charset(charset: &[u8], bytes: &[u8], out: &mut String) -> 
 /// Adjacent encoded words separated only by whitespace are joined (the whitespace is
 /// dropped) and, when they share a charset, their bytes are joined before decoding, so a
 /// character split across two words survives. Malformed words are kept as they are. Raw
-/// UTF-8 (RFC 6532) is kept; invalid UTF-8 is replaced by U+FFFD.
+/// UTF-8 (RFC 6532) is kept; other 8-bit bytes are read as windows-1252.
 pub fn decode_unstructured(input: &[u8]) -> Cow<'_, str> {
     decode_unstructured_impl(input, None)
 }
@@ -176,7 +176,7 @@ fn push_plain(out: &mut String, bytes: &[u8], at: usize, defects: &mut Option<&m
             if let Some(d) = defects.as_deref_mut() {
                 d.push(Defect::at(HeaderDefect::InvalidUtf8, at));
             }
-            out.push_str(&String::from_utf8_lossy(bytes));
+            out.push_str(&bytes_to_text(bytes));
         }
     }
 }
@@ -192,7 +192,7 @@ fn decode_unstructured_impl<'a>(
         if let Some(d) = defects.as_deref_mut() {
             d.push(Defect::at(HeaderDefect::InvalidUtf8, 0));
         }
-        return String::from_utf8_lossy(input);
+        return bytes_to_text(input);
     };
     let mut out = String::with_capacity(input.len());
     // Bytes of consecutive words with the same charset, not yet converted to text.
@@ -309,6 +309,10 @@ mod tests {
         assert_eq!(d("=?utf-8?Q?a b?="), "=?utf-8?Q?a b?=");
         assert_eq!(d("=?utf-8?B?!!!?="), "=?utf-8?B?!!!?=");
         assert_eq!(d("plain é text"), "plain é text");
+        // Raw Latin-1 from an old client: read as windows-1252, flagged.
+        let (t, defects) = decode_unstructured_with_defects(b"caf\xe9 cr\xe8me");
+        assert_eq!(t, "café crème");
+        assert_eq!(defects[0].kind, HeaderDefect::InvalidUtf8.into());
         let (t, defects) = decode_unstructured_with_defects(b"x=?utf-8?Q?a?=y");
         assert_eq!(t, "xay");
         assert_eq!(defects.len(), 2);

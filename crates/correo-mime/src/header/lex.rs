@@ -209,14 +209,23 @@ pub(crate) fn unescape(content: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Bytes to text: borrowed when valid UTF-8, else with U+FFFD replacements.
+/// Bytes to text: borrowed when valid UTF-8 (RFC 6532); other 8-bit bytes (raw Latin-1
+/// from old clients) are read as windows-1252, so nothing is lost.
 pub(crate) fn utf8_cow(b: Cow<'_, [u8]>) -> Cow<'_, str> {
     match b {
-        Cow::Borrowed(b) => String::from_utf8_lossy(b),
+        Cow::Borrowed(b) => bytes_to_text(b),
         Cow::Owned(v) => match String::from_utf8(v) {
             Ok(s) => Cow::Owned(s),
-            Err(e) => Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            Err(e) => Cow::Owned(bytes_to_text(e.as_bytes()).into_owned()),
         },
+    }
+}
+
+/// [`utf8_cow`] for a borrowed slice.
+pub(crate) fn bytes_to_text(b: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(b).0,
     }
 }
 

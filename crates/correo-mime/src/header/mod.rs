@@ -94,8 +94,6 @@ pub enum HeaderDefect {
     EmptyFieldName,
     /// A field name was followed by whitespace before the colon (obsolete syntax).
     WhitespaceBeforeColon,
-    /// A field was longer than the configured limit.
-    FieldTooLong,
     /// The block had more fields than the configured limit; the rest were treated as body.
     TooManyFields,
     /// Something that looked like an RFC 2047 encoded word was malformed; kept as-is.
@@ -106,7 +104,7 @@ pub enum HeaderDefect {
     /// An RFC 2047 encoded word was not separated from the surrounding text by whitespace
     /// (decoded anyway).
     EncodedWordNotSeparated,
-    /// Raw bytes in a header were not valid UTF-8; they were replaced by U+FFFD.
+    /// Raw bytes in a header were not valid UTF-8; they were read as windows-1252.
     InvalidUtf8,
     /// A quoted string had no closing quote.
     UnterminatedQuotedString,
@@ -202,7 +200,7 @@ impl<'a> RawField<'a> {
     }
 
     /// The value as text: unfolded, RFC 2047 encoded words decoded, raw UTF-8 (RFC 6532)
-    /// kept; invalid UTF-8 is replaced by U+FFFD. Borrowed when nothing had to change.
+    /// kept; other 8-bit bytes are read as windows-1252. Borrowed when nothing had to change.
     pub fn text(&self) -> Cow<'a, str> {
         match unfold(self.value) {
             Cow::Borrowed(b) => decode_unstructured(b),
