@@ -1,6 +1,7 @@
 //! Dot-stuffing throughput on a 20 MiB body: correo's streaming decoder against smtp-proto's
 //! `DataReceiver`, in the same run (and a plain `memcpy` of the same bytes as the ceiling).
 //! The encoder is measured against the same `memcpy` ceiling (smtp-proto has no encoder).
+//! Line framing (`line_frame_20mib`) is measured against smtp-proto's `LineReceiver`.
 //!
 //! `cargo bench -p correo-benches --bench wire_dot -- --warm-up-time 1 --measurement-time 3`
 
@@ -11,8 +12,9 @@ use std::hint::black_box;
 
 use correo_benches::text_body;
 use correo_wire::dot::{DotDecoder, DotEncoder};
+use correo_wire::line::{LineConfig, LineFramer};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use smtp_proto::request::receiver::DataReceiver;
+use smtp_proto::request::receiver::{DataReceiver, LineReceiver};
 
 const SIZE: usize = 20 * 1024 * 1024;
 /// Bytes handed over per call, like reads from a socket.
@@ -106,5 +108,61 @@ fn stuff(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, unstuff, stuff);
+/// About `size` bytes of pipelined SMTP command lines of varied length.
+fn command_lines(size: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(size + 64);
+    let mut i = 0u64;
+    while out.len() < size {
+        let line = match i % 4 {
+            0 => format!("MAIL FROM:<sender{i}@example.org> SIZE={}\r\n", i * 7),
+            1 => format!("RCPT TO:<recipient.number.{i}@mail.example.net>\r\n"),
+            2 => "NOOP\r\n".to_owned(),
+            _ => format!("EHLO client-{i}.example.com\r\n"),
+        };
+        out.extend_from_slice(line.as_bytes());
+        i += 1;
+    }
+    out
+}
+
+fn frame(c: &mut Criterion) {
+    let input = command_lines(SIZE);
+    let mut group = c.benchmark_group("line_frame_20mib");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(input.len() as u64));
+
+    group.bench_function("correo", |b| {
+        b.iter(|| {
+            let mut framer = LineFramer::new(LineConfig::with_max_line_len(4096));
+            let (mut lines, mut bytes) = (0usize, 0usize);
+            for chunk in input.chunks(READ) {
+                let mut feed = framer.feed(chunk);
+                while let Some(line) = feed.next_line() {
+                    let line = line.expect("well-formed");
+                    lines += 1;
+                    bytes += line.content().len();
+                }
+            }
+            black_box((lines, bytes))
+        });
+    });
+    group.bench_function("smtp-proto", |b| {
+        b.iter(|| {
+            let mut receiver = LineReceiver::new(());
+            let (mut lines, mut bytes) = (0usize, 0usize);
+            for chunk in input.chunks(READ) {
+                let mut iter = chunk.iter();
+                while receiver.ingest(&mut iter) {
+                    lines += 1;
+                    bytes += receiver.buf.len();
+                    receiver.buf.clear();
+                }
+            }
+            black_box((lines, bytes))
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, unstuff, stuff, frame);
 criterion_main!(benches);
