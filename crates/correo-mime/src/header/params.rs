@@ -83,6 +83,33 @@ impl<'a> Params<'a> {
         self.list.is_empty()
     }
 
+    /// Sets parameter `name` to `value`, replacing any parameter of that name.
+    pub fn set(&mut self, name: impl Into<Cow<'a, str>>, value: impl Into<Cow<'a, str>>) {
+        let name = name.into();
+        let value = value.into();
+        self.list.retain(|p| !p.name.eq_ignore_ascii_case(&name));
+        self.list.push(Param {
+            raw: match &value {
+                Cow::Borrowed(v) => Cow::Borrowed(v.as_bytes()),
+                Cow::Owned(v) => Cow::Owned(v.clone().into_bytes()),
+            },
+            name,
+            value,
+            extended: false,
+            charset: None,
+            language: None,
+        });
+    }
+
+    /// Appends `; name=value` for every parameter (RFC 2231 where needed) to `out`.
+    pub fn encode_into(&self, out: &mut String) -> Result<(), crate::header::EncodeError> {
+        for p in &self.list {
+            out.push_str("; ");
+            out.push_str(&crate::header::encode_param(&p.name, &p.value)?);
+        }
+        Ok(())
+    }
+
     /// Parses `;`-separated parameters from the cursor position to the end.
     pub(crate) fn parse_from(
         c: &mut Cursor<'a>,
@@ -478,6 +505,27 @@ impl<'a> ContentType<'a> {
         }
     }
 
+    /// This content type with parameter `name` set to `value`.
+    pub fn with_param(
+        mut self,
+        name: impl Into<Cow<'a, str>>,
+        value: impl Into<Cow<'a, str>>,
+    ) -> Self {
+        self.params.set(name, value);
+        self
+    }
+
+    /// The field value to write: `type/subtype; param=value...` (parameters RFC 2231
+    /// encoded where needed; fold it with [`fold`](crate::header::fold)).
+    pub fn encode(&self) -> Result<String, crate::header::EncodeError> {
+        let mut out = self.essence();
+        if !self.mime_type.bytes().all(is_token_char) || !self.subtype.bytes().all(is_token_char) {
+            return Err(crate::header::EncodeError::InvalidParamName);
+        }
+        self.params.encode_into(&mut out)?;
+        Ok(out)
+    }
+
     /// `text/plain; charset=us-ascii`, the RFC 2045 default.
     pub fn text_plain() -> ContentType<'static> {
         ContentType {
@@ -611,6 +659,35 @@ pub struct ContentDisposition<'a> {
 }
 
 impl<'a> ContentDisposition<'a> {
+    /// A disposition with no parameters.
+    pub fn new(kind: Disposition<'a>) -> Self {
+        ContentDisposition {
+            kind,
+            params: Params::default(),
+            defects: Vec::new(),
+        }
+    }
+
+    /// This disposition with parameter `name` set to `value` (e.g. `filename`).
+    pub fn with_param(
+        mut self,
+        name: impl Into<Cow<'a, str>>,
+        value: impl Into<Cow<'a, str>>,
+    ) -> Self {
+        self.params.set(name, value);
+        self
+    }
+
+    /// The field value to write: `attachment; filename*=utf-8''...`.
+    pub fn encode(&self) -> Result<String, crate::header::EncodeError> {
+        let mut out = self.kind.as_str().to_owned();
+        if out.is_empty() || !out.bytes().all(is_token_char) {
+            return Err(crate::header::EncodeError::InvalidParamName);
+        }
+        self.params.encode_into(&mut out)?;
+        Ok(out)
+    }
+
     /// Parses a `Content-Disposition` value. Never fails.
     pub fn parse(value: &'a [u8]) -> ContentDisposition<'a> {
         let mut defects = Vec::new();
@@ -791,6 +868,30 @@ mod tests {
         let kinds: Vec<_> = cd.defects().iter().map(|d| d.kind.clone()).collect();
         assert!(kinds.contains(&HeaderDefect::MissingParamSection.into()));
         assert!(kinds.contains(&HeaderDefect::DuplicateParamSection.into()));
+    }
+
+    #[test]
+    fn build_and_encode() {
+        let ct = ContentType::new("Text", "Plain")
+            .with_param("charset", "utf-8")
+            .with_param("name", "informe año.txt");
+        let v = ct.encode().unwrap();
+        assert_eq!(
+            v,
+            "text/plain; charset=utf-8; name*=utf-8''informe%20a%C3%B1o.txt"
+        );
+        let back = ContentType::parse(v.as_bytes());
+        assert_eq!(back.essence(), "text/plain");
+        assert_eq!(back.name().as_deref(), Some("informe año.txt"));
+        let cd = ContentDisposition::new(Disposition::Attachment).with_param("filename", "a b.gif");
+        assert_eq!(cd.encode().unwrap(), "attachment; filename=\"a b.gif\"");
+        assert!(ContentType::new("text", "pl ain").encode().is_err());
+        assert!(
+            ContentType::new("text", "plain")
+                .with_param("x", "a\r\nb")
+                .encode()
+                .is_err()
+        );
     }
 
     #[test]
