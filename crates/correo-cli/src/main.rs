@@ -7,7 +7,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod net;
 mod sasl;
+mod send;
+mod serve;
+mod transcript;
 
 /// Internet mail from the command line, built on the sans-IO correo crates.
 #[derive(Debug, Parser)]
@@ -22,12 +26,18 @@ enum Command {
     /// Compute and decode SASL exchanges (what a client sends for AUTH PLAIN / LOGIN ...).
     #[command(subcommand)]
     Sasl(sasl::SaslCommand),
+    /// Send a message file via SMTP (STARTTLS or implicit TLS, AUTH).
+    Send(send::SendArgs),
+    /// Run a small mail server (SMTP into Maildirs) built from the correo crates.
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Sasl(cmd) => sasl::run(cmd),
+        Command::Send(args) => send::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(code) => code,

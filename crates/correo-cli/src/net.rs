@@ -12,7 +12,9 @@ use std::sync::Arc;
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
-use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConfig, ServerConnection, StreamOwned};
+use rustls::{
+    ClientConfig, ClientConnection, RootCertStore, ServerConfig, ServerConnection, StreamOwned,
+};
 
 /// The crypto provider every TLS config here uses (pure Rust `ring`, no C build of OpenSSL).
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
@@ -49,8 +51,12 @@ impl Conn {
         let Conn::Plain(tcp) = self else {
             return Err(io::Error::other("TLS is already active"));
         };
-        let name = ServerName::try_from(host.to_owned())
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("server name {host:?}: {e}")))?;
+        let name = ServerName::try_from(host.to_owned()).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("server name {host:?}: {e}"),
+            )
+        })?;
         let conn = ClientConnection::new(config, name).map_err(io::Error::other)?;
         let mut stream = StreamOwned::new(conn, tcp);
         while stream.conn.is_handshaking() {
@@ -118,7 +124,10 @@ pub(crate) fn certs_from_pem(pem: &[u8]) -> io::Result<Vec<CertificateDer<'stati
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
     if certs.is_empty() {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, "no certificate in PEM"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "no certificate in PEM",
+        ));
     }
     Ok(certs)
 }
@@ -129,9 +138,9 @@ pub(crate) fn client_config(ca: Option<&Path>) -> io::Result<Arc<ClientConfig>> 
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     if let Some(ca) = ca {
         for cert in load_certs(ca)? {
-            roots
-                .add(cert)
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", ca.display())))?;
+            roots.add(cert).map_err(|e| {
+                io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", ca.display()))
+            })?;
         }
     }
     client_config_with_roots(roots)
@@ -158,7 +167,10 @@ fn client_config_with_roots(roots: RootCertStore) -> io::Result<Arc<ClientConfig
 }
 
 /// A server config from a certificate chain and a private key, both PEM.
-pub(crate) fn server_config_from_pem(cert_pem: &[u8], key_pem: &[u8]) -> io::Result<Arc<ServerConfig>> {
+pub(crate) fn server_config_from_pem(
+    cert_pem: &[u8],
+    key_pem: &[u8],
+) -> io::Result<Arc<ServerConfig>> {
     let certs = certs_from_pem(cert_pem)?;
     let key = PrivateKeyDer::from_pem_slice(key_pem)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("private key: {e}")))?;
@@ -173,8 +185,10 @@ pub(crate) fn server_config_from_pem(cert_pem: &[u8], key_pem: &[u8]) -> io::Res
 
 /// A server config from PEM files.
 pub(crate) fn server_config(cert: &Path, key: &Path) -> io::Result<Arc<ServerConfig>> {
-    let cert_pem = fs::read(cert).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", cert.display())))?;
-    let key_pem = fs::read(key).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", key.display())))?;
+    let cert_pem =
+        fs::read(cert).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", cert.display())))?;
+    let key_pem =
+        fs::read(key).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", key.display())))?;
     server_config_from_pem(&cert_pem, &key_pem)
 }
 
@@ -183,4 +197,29 @@ pub(crate) fn self_signed() -> io::Result<(String, String)> {
     let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
     let ck = rcgen::generate_simple_self_signed(names).map_err(io::Error::other)?;
     Ok((ck.cert.pem(), ck.signing_key.serialize_pem()))
+}
+
+/// `n` random printable characters (base64url alphabet) from the system's secure RNG, for
+/// SCRAM nonces and CRAM-MD5 challenges.
+pub(crate) fn random_token(n: usize) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut bytes = vec![0u8; n];
+    if rustls::crypto::ring::default_provider()
+        .secure_random
+        .fill(&mut bytes)
+        .is_err()
+    {
+        // No OS randomness: fall back to the per-process random hasher keys.
+        use std::hash::{BuildHasher, Hasher};
+        for chunk in bytes.chunks_mut(8) {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_usize(chunk.len());
+            let v = h.finish().to_le_bytes();
+            chunk.copy_from_slice(&v[..chunk.len()]);
+        }
+    }
+    bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(b & 63)]))
+        .collect()
 }

@@ -17,6 +17,7 @@ use rustls::ServerConfig;
 
 use crate::net::{self, Conn};
 
+pub(crate) mod smtp;
 pub(crate) mod store;
 
 pub(crate) use store::{Store, Users};
@@ -37,6 +38,8 @@ pub(crate) struct Ctx {
     pub(crate) hostname: String,
     /// Print each session's transcript to stderr.
     pub(crate) verbose: bool,
+    /// Offer PLAIN/LOGIN (and POP3 USER/PASS, IMAP LOGIN) before TLS.
+    pub(crate) insecure_auth: bool,
 }
 
 /// The services a listener can run.
@@ -85,7 +88,10 @@ pub(crate) struct Running {
 impl Running {
     /// The address of the first listener for `service`.
     pub(crate) fn addr(&self, service: Service) -> Option<SocketAddr> {
-        self.bound.iter().find(|(s, _)| *s == service).map(|(_, a)| *a)
+        self.bound
+            .iter()
+            .find(|(s, _)| *s == service)
+            .map(|(_, a)| *a)
     }
 
     /// Stops accepting and waits for the acceptor threads.
@@ -132,7 +138,8 @@ pub(crate) fn start(ctx: Arc<Ctx>, binds: &[(Service, SocketAddr)]) -> io::Resul
                 format!("--{} needs --tls-cert and --tls-key", service.name()),
             ));
         }
-        let listener = TcpListener::bind(addr).map_err(|e| io::Error::new(e.kind(), format!("bind {addr}: {e}")))?;
+        let listener = TcpListener::bind(addr)
+            .map_err(|e| io::Error::new(e.kind(), format!("bind {addr}: {e}")))?;
         bound.push((service, listener.local_addr()?));
         listeners.push((service, listener));
     }
@@ -140,9 +147,15 @@ pub(crate) fn start(ctx: Arc<Ctx>, binds: &[(Service, SocketAddr)]) -> io::Resul
     for (service, listener) in listeners {
         let ctx = Arc::clone(&ctx);
         let stop = Arc::clone(&stop);
-        threads.push(std::thread::spawn(move || accept_loop(service, &listener, &ctx, &stop)));
+        threads.push(std::thread::spawn(move || {
+            accept_loop(service, &listener, &ctx, &stop)
+        }));
     }
-    Ok(Running { bound, stop, threads })
+    Ok(Running {
+        bound,
+        stop,
+        threads,
+    })
 }
 
 fn accept_loop(service: Service, listener: &TcpListener, ctx: &Arc<Ctx>, stop: &AtomicBool) {
@@ -175,7 +188,7 @@ fn serve_connection(service: Service, stream: TcpStream, ctx: &Ctx) -> io::Resul
         conn = conn.into_tls_server(Arc::clone(tls))?;
     }
     match service {
-        Service::Smtp | Service::Smtps => handle_unavailable(conn, "SMTP"),
+        Service::Smtp | Service::Smtps => smtp::handle(conn, ctx, service.implicit_tls()),
         Service::Pop3 | Service::Pop3s => handle_unavailable(conn, "POP3"),
         Service::Imap | Service::Imaps => handle_unavailable(conn, "IMAP"),
     }
@@ -200,6 +213,8 @@ pub(crate) struct Setup {
     pub(crate) hostname: String,
     /// Print transcripts to stderr.
     pub(crate) verbose: bool,
+    /// Offer plaintext authentication before TLS.
+    pub(crate) insecure_auth: bool,
 }
 
 /// A server context ready to start, and the self-signed certificate PEM if one was made.
@@ -214,7 +229,8 @@ pub(crate) fn build_ctx(setup: &Setup) -> io::Result<(Ctx, Option<String>)> {
     };
     let users = match &setup.users {
         Some(path) => {
-            let text = fs::read_to_string(path).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+            let text = fs::read_to_string(path)
+                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
             Users::parse(&text)?
         }
         None => Users::single(DEMO_USER.0, DEMO_USER.1),
@@ -227,7 +243,13 @@ pub(crate) fn build_ctx(setup: &Setup) -> io::Result<(Ctx, Option<String>)> {
         (Some((cert, key)), _) => (Some(net::server_config(cert, key)?), None),
         (None, true) => {
             let (cert, key) = net::self_signed()?;
-            (Some(net::server_config_from_pem(cert.as_bytes(), key.as_bytes())?), Some(cert))
+            (
+                Some(net::server_config_from_pem(
+                    cert.as_bytes(),
+                    key.as_bytes(),
+                )?),
+                Some(cert),
+            )
         }
         (None, false) => (None, None),
     };
@@ -238,7 +260,92 @@ pub(crate) fn build_ctx(setup: &Setup) -> io::Result<(Ctx, Option<String>)> {
             tls,
             hostname: setup.hostname.clone(),
             verbose: setup.verbose,
+            insecure_auth: setup.insecure_auth,
         },
         cert_pem,
     ))
+}
+
+/// Run a small real mail server on the correo crates.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// Maildir root: user NAME's mailbox is the Maildir DIR/NAME (a temporary directory
+    /// when not given).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) maildir: Option<PathBuf>,
+    /// Users file: one `name:password` a line (a demo user `demo:demo` when not given).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) users: Option<PathBuf>,
+    /// Serve SMTP on this address (STARTTLS when a certificate is given).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) smtp: Option<SocketAddr>,
+    /// Serve SMTP over implicit TLS on this address.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) smtps: Option<SocketAddr>,
+    /// Certificate chain (PEM) for STARTTLS and the implicit-TLS ports.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// Private key (PEM) for --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub(crate) tls_key: Option<PathBuf>,
+    /// Host name for greetings and Received headers.
+    #[arg(long, default_value = "localhost")]
+    pub(crate) hostname: String,
+    /// Offer plaintext authentication (AUTH PLAIN/LOGIN, USER/PASS, LOGIN) before TLS.
+    #[arg(long)]
+    pub(crate) insecure_auth: bool,
+    /// Print every session's bytes to standard error.
+    #[arg(short, long)]
+    pub(crate) verbose: bool,
+}
+
+/// Default ports when no listener is named: loopback, unprivileged.
+const DEFAULT_SMTP: &str = "127.0.0.1:2525";
+
+pub(crate) fn run(args: ServeArgs) -> Result<std::process::ExitCode, Box<dyn std::error::Error>> {
+    let mut binds = Vec::new();
+    let any = args.smtp.is_some() || args.smtps.is_some();
+    let defaults = !any && args.maildir.is_none() && args.users.is_none();
+    if let Some(a) = args.smtp {
+        binds.push((Service::Smtp, a));
+    }
+    if let Some(a) = args.smtps {
+        binds.push((Service::Smtps, a));
+    }
+    if !any {
+        binds.push((Service::Smtp, DEFAULT_SMTP.parse()?));
+    }
+    let setup = Setup {
+        maildir: args.maildir.clone(),
+        users: args.users.clone(),
+        tls: args.tls_cert.clone().zip(args.tls_key.clone()),
+        // With no flags at all, STARTTLS works out of the box with a throw-away certificate.
+        self_signed: defaults,
+        hostname: args.hostname.clone(),
+        verbose: args.verbose,
+        insecure_auth: args.insecure_auth,
+    };
+    let (ctx, cert) = build_ctx(&setup)?;
+    let ctx = Arc::new(ctx);
+    let running = start(Arc::clone(&ctx), &binds)?;
+    println!("correo serve: Maildir root {}", ctx.store.root().display());
+    if setup.users.is_none() {
+        println!(
+            "correo serve: demo user {} / password {}",
+            DEMO_USER.0, DEMO_USER.1
+        );
+    }
+    if let Some(cert) = cert {
+        let path = ctx.store.root().join("correo-serve-cert.pem");
+        fs::write(&path, cert)?;
+        println!(
+            "correo serve: self-signed certificate (for --ca) at {}",
+            path.display()
+        );
+    }
+    for (service, addr) in &running.bound {
+        println!("correo serve: {} listening on {addr}", service.name());
+    }
+    running.wait();
+    Ok(std::process::ExitCode::SUCCESS)
 }

@@ -157,7 +157,9 @@ impl Store {
     }
 
     fn guard(&self) -> MutexGuard<'_, ()> {
-        self.lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The Maildir of `user`'s mailbox `name` (INBOX case-insensitive).
@@ -172,7 +174,10 @@ impl Store {
         let mut folder = String::new();
         for part in name.split('/') {
             if part.is_empty() || part == ".." || part.contains(['\0', '\\']) {
-                return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("bad mailbox name {name:?}")));
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("bad mailbox name {name:?}"),
+                ));
             }
             folder.push('.');
             folder.push_str(&part.replace('.', "&AC4-"));
@@ -191,7 +196,10 @@ impl Store {
         let _g = self.guard();
         let dir = self.mailbox_dir(user, name)?;
         if dir.join("cur").is_dir() {
-            return Err(io::Error::new(io::ErrorKind::AlreadyExists, "mailbox exists"));
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "mailbox exists",
+            ));
         }
         let mut prefix = String::new();
         for part in name.split('/') {
@@ -206,13 +214,17 @@ impl Store {
 
     /// Whether a mailbox exists.
     pub(crate) fn mailbox_exists(&self, user: &str, name: &str) -> bool {
-        self.mailbox_dir(user, name).is_ok_and(|d| d.join("cur").is_dir())
+        self.mailbox_dir(user, name)
+            .is_ok_and(|d| d.join("cur").is_dir())
     }
 
     /// Deletes a mailbox (not INBOX) with its messages.
     pub(crate) fn delete_mailbox(&self, user: &str, name: &str) -> io::Result<()> {
         if name.eq_ignore_ascii_case("INBOX") {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "cannot delete INBOX"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "cannot delete INBOX",
+            ));
         }
         let _g = self.guard();
         fs::remove_dir_all(self.mailbox_dir(user, name)?)
@@ -230,7 +242,9 @@ impl Store {
             for entry in rd.flatten() {
                 let name = entry.file_name();
                 let Some(name) = name.to_str() else { continue };
-                let Some(rest) = name.strip_prefix('.') else { continue };
+                let Some(rest) = name.strip_prefix('.') else {
+                    continue;
+                };
                 if rest.is_empty() || !entry.path().join("cur").is_dir() {
                     continue;
                 }
@@ -244,7 +258,9 @@ impl Store {
     }
 
     fn unique_name(&self, size: u64) -> String {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
         UniqueName {
             secs: now.as_secs(),
             usec: now.subsec_micros(),
@@ -257,7 +273,13 @@ impl Store {
 
     /// Delivers a message into `user`'s `mailbox` (tmp/ then rename into new/, or into cur/
     /// with `flags` when some are given). Returns the UID it got.
-    pub(crate) fn deliver(&self, user: &str, mailbox: &str, bytes: &[u8], flags: Flags) -> io::Result<u32> {
+    pub(crate) fn deliver(
+        &self,
+        user: &str,
+        mailbox: &str,
+        bytes: &[u8],
+        flags: Flags,
+    ) -> io::Result<u32> {
         let dir = self.mailbox_dir(user, mailbox)?;
         make_maildir(&dir)?;
         let name = self.unique_name(bytes.len() as u64);
@@ -270,7 +292,8 @@ impl Store {
         let target = if flags.is_empty() {
             dir.join("new").join(&name)
         } else {
-            dir.join("cur").join(correo_mime::maildir::with_flags(&name, flags))
+            dir.join("cur")
+                .join(correo_mime::maildir::with_flags(&name, flags))
         };
         let uid = {
             let _g = self.guard();
@@ -287,19 +310,28 @@ impl Store {
     }
 
     fn bump(&self) {
-        let mut g = self.generation.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut g = self
+            .generation
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *g += 1;
         self.changed.notify_all();
     }
 
     /// The change counter (bumped by every delivery).
     pub(crate) fn generation(&self) -> u64 {
-        *self.generation.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        *self
+            .generation
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Waits until the change counter moves past `seen` or `timeout` passes; returns it.
     pub(crate) fn wait_change(&self, seen: u64, timeout: Duration) -> u64 {
-        let g = self.generation.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let g = self
+            .generation
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let (g, _) = self
             .changed
             .wait_timeout_while(g, timeout, |g| *g == seen)
@@ -311,7 +343,10 @@ impl Store {
     pub(crate) fn scan(&self, user: &str, mailbox: &str) -> io::Result<MailboxState> {
         let dir = self.mailbox_dir(user, mailbox)?;
         if !dir.join("cur").is_dir() {
-            return Err(io::Error::new(io::ErrorKind::NotFound, format!("no mailbox {mailbox:?}")));
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no mailbox {mailbox:?}"),
+            ));
         }
         let _g = self.guard();
         self.scan_locked(&dir)
@@ -329,11 +364,17 @@ impl Store {
         }
         let mut found: Vec<(String, PathBuf, u64, Flags, u64)> = Vec::new();
         for sub in ["new", "cur"] {
-            let Ok(rd) = fs::read_dir(dir.join(sub)) else { continue };
+            let Ok(rd) = fs::read_dir(dir.join(sub)) else {
+                continue;
+            };
             for entry in rd.flatten() {
                 let fname = entry.file_name();
-                let Some(fname) = fname.to_str() else { continue };
-                let Ok(parsed) = MaildirName::parse(fname) else { continue };
+                let Some(fname) = fname.to_str() else {
+                    continue;
+                };
+                let Ok(parsed) = MaildirName::parse(fname) else {
+                    continue;
+                };
                 let meta = entry.metadata()?;
                 if !meta.is_file() {
                     continue;
@@ -344,7 +385,13 @@ impl Store {
                         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
                         .map_or(0, |d| d.as_secs())
                 });
-                found.push((parsed.unique.to_owned(), entry.path(), meta.len(), parsed.flags(), date));
+                found.push((
+                    parsed.unique.to_owned(),
+                    entry.path(),
+                    meta.len(),
+                    parsed.flags(),
+                    date,
+                ));
             }
         }
         // New files get UIDs in delivery order.
@@ -387,14 +434,25 @@ impl Store {
     }
 
     /// Sets the flags of the message with `uid` (moving it to cur/ when needed).
-    pub(crate) fn set_flags(&self, user: &str, mailbox: &str, uid: u32, flags: Flags) -> io::Result<()> {
+    pub(crate) fn set_flags(
+        &self,
+        user: &str,
+        mailbox: &str,
+        uid: u32,
+        flags: Flags,
+    ) -> io::Result<()> {
         let dir = self.mailbox_dir(user, mailbox)?;
         let _g = self.guard();
         let state = self.scan_locked(&dir)?;
         let Some(msg) = state.messages.iter().find(|m| m.uid == uid) else {
-            return Err(io::Error::new(io::ErrorKind::NotFound, format!("no message with UID {uid}")));
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no message with UID {uid}"),
+            ));
         };
-        let target = dir.join("cur").join(correo_mime::maildir::with_flags(&msg.unique, flags));
+        let target = dir
+            .join("cur")
+            .join(correo_mime::maildir::with_flags(&msg.unique, flags));
         if target != msg.path {
             fs::rename(&msg.path, &target)?;
         }
@@ -420,12 +478,18 @@ impl Store {
             let _g = self.guard();
             let state = self.scan_locked(&dir)?;
             let Some(msg) = state.messages.iter().find(|m| m.uid == uid) else {
-                return Err(io::Error::new(io::ErrorKind::NotFound, format!("no message with UID {uid}")));
+                return Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("no message with UID {uid}"),
+                ));
             };
             (fs::read(&msg.path)?, msg.flags)
         };
         if !self.mailbox_exists(user, to) {
-            return Err(io::Error::new(io::ErrorKind::NotFound, format!("no mailbox {to:?}")));
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no mailbox {to:?}"),
+            ));
         }
         self.deliver(user, to, &bytes, flags)
     }
@@ -465,7 +529,12 @@ fn read_uidlist(path: &Path) -> (u32, u32, HashMap<String, u32>) {
     (validity, next, known)
 }
 
-fn write_uidlist(path: &Path, validity: u32, next: u32, known: &HashMap<String, u32>) -> io::Result<()> {
+fn write_uidlist(
+    path: &Path,
+    validity: u32,
+    next: u32,
+    known: &HashMap<String, u32>,
+) -> io::Result<()> {
     let mut entries: Vec<(&u32, &String)> = known.iter().map(|(k, v)| (v, k)).collect();
     entries.sort();
     let mut text = format!("V{validity} N{next}\n");
@@ -492,13 +561,20 @@ mod tests {
         let root = temp_root("uids");
         let store = Store::new(&root, "test.host").unwrap();
         store.ensure_user("alice").unwrap();
-        let a = store.deliver("alice", "INBOX", b"Subject: a\r\n\r\nA\r\n", Flags::EMPTY).unwrap();
-        let b = store.deliver("alice", "INBOX", b"Subject: b\r\n\r\nB\r\n", Flags::EMPTY).unwrap();
+        let a = store
+            .deliver("alice", "INBOX", b"Subject: a\r\n\r\nA\r\n", Flags::EMPTY)
+            .unwrap();
+        let b = store
+            .deliver("alice", "INBOX", b"Subject: b\r\n\r\nB\r\n", Flags::EMPTY)
+            .unwrap();
         assert_eq!((a, b), (1, 2));
         store.set_flags("alice", "INBOX", a, Flags::SEEN).unwrap();
         let again = Store::new(&root, "test.host").unwrap();
         let state = again.scan("alice", "INBOX").unwrap();
-        assert_eq!(state.messages.iter().map(|m| m.uid).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(
+            state.messages.iter().map(|m| m.uid).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
         assert!(state.messages[0].flags.contains(Flags::SEEN));
         assert_eq!(state.uid_next, 3);
         again.remove("alice", "INBOX", &[1]).unwrap();
@@ -521,7 +597,9 @@ mod tests {
         assert!(store.create_mailbox("bob", "laboratorio").is_err());
         assert!(store.mailbox_dir("bob", "../x").is_err());
         let uid = store.deliver("bob", "INBOX", b"m", Flags::EMPTY).unwrap();
-        let copied = store.copy("bob", "INBOX", uid, "laboratorio/prueba").unwrap();
+        let copied = store
+            .copy("bob", "INBOX", uid, "laboratorio/prueba")
+            .unwrap();
         assert_eq!(copied, 1);
         fs::remove_dir_all(root).unwrap();
     }
