@@ -701,6 +701,23 @@ impl<'c> Feed<'_, 'c> {
     /// next call carries on after it), or `None` when all bytes are consumed (a partial
     /// trailing line is then kept in the framer).
     pub fn next_line(&mut self) -> Option<Result<Line<'_>, LineError>> {
+        // Fast path (the common case): nothing buffered or pending, and a whole line in the
+        // chunk; the same result as the general path below.
+        let framer = &mut *self.framer;
+        if framer.start >= framer.buf.len() && framer.skip.is_none() && framer.overflow.is_none() {
+            let rest = self.chunk.get(self.pos..).unwrap_or_default();
+            if let Some(j) = memchr(b'\n', rest) {
+                let raw = rest.get(..=j).unwrap_or_default();
+                let offset = framer.offset;
+                framer.offset = offset.saturating_add(raw.len() as u64);
+                self.pos += raw.len();
+                return Some(framer.classify(raw, offset).map(|ending| Line {
+                    raw,
+                    ending,
+                    offset,
+                }));
+            }
+        }
         self.framer.pull(self.chunk, &mut self.pos)
     }
 
