@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod net;
+mod pop3;
 mod sasl;
 mod send;
 mod serve;
@@ -26,6 +27,8 @@ enum Command {
     /// Compute and decode SASL exchanges (what a client sends for AUTH PLAIN / LOGIN ...).
     #[command(subcommand)]
     Sasl(sasl::SaslCommand),
+    /// Run POP3 commands against a server and print the transcript.
+    Pop3(pop3::Pop3Args),
     /// Send a message file via SMTP (STARTTLS or implicit TLS, AUTH).
     Send(send::SendArgs),
     /// Run a small mail server (SMTP into Maildirs) built from the correo crates.
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sasl(cmd) => sasl::run(cmd),
         Command::Send(args) => send::run(args),
+        Command::Pop3(args) => pop3::run(args),
         Command::Serve(args) => serve::run(args),
     };
     match result {

@@ -132,38 +132,103 @@ pub(crate) fn certs_from_pem(pem: &[u8]) -> io::Result<Vec<CertificateDer<'stati
     Ok(certs)
 }
 
-/// A client config that trusts the Mozilla roots, plus the CA in `ca` when given.
+/// A client config that trusts the Mozilla roots, plus the certificates in `ca` when given.
+/// A certificate in `ca` that the server presents as its own (a self-signed test
+/// certificate, as `openssl req -x509` makes) is accepted as pinned.
 pub(crate) fn client_config(ca: Option<&Path>) -> io::Result<Arc<ClientConfig>> {
-    let mut roots = RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if let Some(ca) = ca {
-        for cert in load_certs(ca)? {
-            roots.add(cert).map_err(|e| {
-                io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", ca.display()))
-            })?;
-        }
-    }
-    client_config_with_roots(roots)
+    let extra = match ca {
+        Some(ca) => load_certs(ca)?,
+        None => Vec::new(),
+    };
+    client_config_with(extra, true)
 }
 
-/// A client config that trusts exactly the certificates in `pem`.
+/// A client config that trusts exactly the certificates in `pem` (as CAs or pinned).
 pub(crate) fn client_config_trusting(pem: &[u8]) -> io::Result<Arc<ClientConfig>> {
-    let mut roots = RootCertStore::empty();
-    for cert in certs_from_pem(pem)? {
-        roots
-            .add(cert)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
-    }
-    client_config_with_roots(roots)
+    client_config_with(certs_from_pem(pem)?, false)
 }
 
-fn client_config_with_roots(roots: RootCertStore) -> io::Result<Arc<ClientConfig>> {
-    let config = ClientConfig::builder_with_provider(provider())
+fn client_config_with(
+    extra: Vec<CertificateDer<'static>>,
+    public_roots: bool,
+) -> io::Result<Arc<ClientConfig>> {
+    let mut roots = RootCertStore::empty();
+    if public_roots {
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    for cert in &extra {
+        // A certificate that is not a valid trust anchor can still be pinned.
+        let _ = roots.add(cert.clone());
+    }
+    let provider = provider();
+    let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
+        Arc::new(roots),
+        Arc::clone(&provider),
+    )
+    .build()
+    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+    let verifier = Arc::new(PinnedOrWebPki {
+        pinned: extra,
+        webpki,
+    });
+    let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(io::Error::other)?
-        .with_root_certificates(roots)
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
     Ok(Arc::new(config))
+}
+
+/// Accepts a server certificate byte-identical to one the user named with `--ca`
+/// (certificate pinning), and otherwise verifies the chain and name with webpki.
+#[derive(Debug)]
+struct PinnedOrWebPki {
+    pinned: Vec<CertificateDer<'static>>,
+    webpki: Arc<rustls::client::WebPkiServerVerifier>,
+}
+
+impl rustls::client::danger::ServerCertVerifier for PinnedOrWebPki {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        if self
+            .pinned
+            .iter()
+            .any(|p| p.as_ref() == end_entity.as_ref())
+        {
+            return Ok(rustls::client::danger::ServerCertVerified::assertion());
+        }
+        self.webpki
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.webpki.supported_verify_schemes()
+    }
 }
 
 /// A server config from a certificate chain and a private key, both PEM.

@@ -17,6 +17,7 @@ use rustls::ServerConfig;
 
 use crate::net::{self, Conn};
 
+pub(crate) mod pop3;
 pub(crate) mod smtp;
 pub(crate) mod store;
 
@@ -189,7 +190,7 @@ fn serve_connection(service: Service, stream: TcpStream, ctx: &Ctx) -> io::Resul
     }
     match service {
         Service::Smtp | Service::Smtps => smtp::handle(conn, ctx, service.implicit_tls()),
-        Service::Pop3 | Service::Pop3s => handle_unavailable(conn, "POP3"),
+        Service::Pop3 | Service::Pop3s => pop3::handle(conn, ctx, service.implicit_tls()),
         Service::Imap | Service::Imaps => handle_unavailable(conn, "IMAP"),
     }
 }
@@ -282,6 +283,12 @@ pub(crate) struct ServeArgs {
     /// Serve SMTP over implicit TLS on this address.
     #[arg(long, value_name = "ADDR")]
     pub(crate) smtps: Option<SocketAddr>,
+    /// Serve POP3 on this address (STLS when a certificate is given).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) pop3: Option<SocketAddr>,
+    /// Serve POP3 over implicit TLS on this address.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) pop3s: Option<SocketAddr>,
     /// Certificate chain (PEM) for STARTTLS and the implicit-TLS ports.
     #[arg(long, value_name = "PEM", requires = "tls_key")]
     pub(crate) tls_cert: Option<PathBuf>,
@@ -301,10 +308,13 @@ pub(crate) struct ServeArgs {
 
 /// Default ports when no listener is named: loopback, unprivileged.
 const DEFAULT_SMTP: &str = "127.0.0.1:2525";
+const DEFAULT_POP3: &str = "127.0.0.1:2110";
 
 pub(crate) fn run(args: ServeArgs) -> Result<std::process::ExitCode, Box<dyn std::error::Error>> {
     let mut binds = Vec::new();
-    let any = args.smtp.is_some() || args.smtps.is_some();
+    let any = [args.smtp, args.smtps, args.pop3, args.pop3s]
+        .iter()
+        .any(Option::is_some);
     let defaults = !any && args.maildir.is_none() && args.users.is_none();
     if let Some(a) = args.smtp {
         binds.push((Service::Smtp, a));
@@ -312,8 +322,15 @@ pub(crate) fn run(args: ServeArgs) -> Result<std::process::ExitCode, Box<dyn std
     if let Some(a) = args.smtps {
         binds.push((Service::Smtps, a));
     }
+    if let Some(a) = args.pop3 {
+        binds.push((Service::Pop3, a));
+    }
+    if let Some(a) = args.pop3s {
+        binds.push((Service::Pop3s, a));
+    }
     if !any {
         binds.push((Service::Smtp, DEFAULT_SMTP.parse()?));
+        binds.push((Service::Pop3, DEFAULT_POP3.parse()?));
     }
     let setup = Setup {
         maildir: args.maildir.clone(),
