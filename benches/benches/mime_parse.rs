@@ -71,9 +71,9 @@ fn typical_message() -> Vec<u8> {
             text,
             "L=C3=ADnea {i}: el informe trimestral est=C3=A1 listo para revisi=C3=B3n, sal=\nudos."
         );
-        let _ = write!(
+        let _ = writeln!(
             html,
-            "<p style=3D\"margin:0\">L=C3=ADnea {i}: el informe est=C3=A1 listo.</p>=\n"
+            "<p style=3D\"margin:0\">L=C3=ADnea {i}: el informe est=C3=A1 listo.</p>="
         );
     }
     html.push_str("</body></html>\n");
@@ -163,8 +163,11 @@ fn bench(c: &mut Criterion) {
     g.bench_function("correo", |b| {
         b.iter(|| {
             let m = Message::parse(black_box(&big));
-            let att = m.attachments().next().map(|p| p.decoded());
-            black_box(att.map(|a| a.len()))
+            let att = m
+                .attachments()
+                .next()
+                .map(correo_mime::message::Part::decoded);
+            black_box(att.as_deref().map(<[u8]>::len))
         });
     });
     g.bench_function("mail-parser", |b| {
