@@ -108,7 +108,10 @@ fuzz_target!(|data: &[u8]| {
         }
         // Replies are bounded by the input: a constant per line plus the listings and
         // the (small) messages.
-        assert!(out_total <= 4096 + fed * 64, "{out_total} bytes out for {fed} in");
+        assert!(
+            out_total <= 4096 + fed * 64,
+            "{out_total} bytes out for {fed} in"
+        );
     }
     s.connection_closed();
 });
