@@ -119,6 +119,22 @@ fn header_limit_edges() {
     }
 }
 
+/// A 90 KB header block of short lines pushed one byte at a time: the work stays linear
+/// (re-checking the whole block at every new line would take minutes here).
+#[test]
+fn tiny_pushes_long_header() {
+    let mut raw = Vec::new();
+    for i in 0..30_000 {
+        raw.extend_from_slice(if i % 5 == 0 { b"a:\n" } else { b" b\n" });
+    }
+    raw.extend_from_slice(b"\nbody\n");
+    let t = std::time::Instant::now();
+    let push = describe_push(raw.chunks(1), PushLimits::default());
+    assert!(t.elapsed().as_secs() < 20, "{:?}", t.elapsed());
+    assert_eq!(push, describe_tree(&Message::parse(&raw)));
+    assert_eq!(push[0].header_range, 0..90_001);
+}
+
 #[test]
 fn events_shape() {
     let raw = include_bytes!("data/gmail-noot-noot.eml");

@@ -136,7 +136,7 @@ pub(crate) struct Engine {
     nl: u64,
     /// Header mode: where a previous scan found no delimiter up to (absolute).
     hscan: Option<usize>,
-    /// Header mode: the content length at the previous attempt that needed more bytes.
+    /// Header mode: the complete-line length at the previous attempt that needed more bytes.
     hlast_nl: Option<usize>,
     queue: VecDeque<Queued>,
 }
@@ -272,8 +272,14 @@ impl Engine {
             let w = content.get(..content.len().min(max)).unwrap_or_default();
             let cut = memchr::memrchr(b'\n', w).map_or(0, |i| i + 1);
             if !complete && content.len() <= max {
-                // Only look again when a new complete line arrived.
-                if self.hlast_nl == Some(cut) {
+                // Look again only when the complete lines grew by a quarter (at least 256
+                // bytes): the answer depends only on the bytes, not on when it is asked (past
+                // the limit the first `max` bytes decide), so this only bounds the work to
+                // linear in the header size, however small the pushes.
+                if self
+                    .hlast_nl
+                    .is_some_and(|last| cut < last.saturating_add((last / 4).max(256)))
+                {
                     self.hscan = Some(base + content_end);
                     return None;
                 }
