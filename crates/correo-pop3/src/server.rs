@@ -53,6 +53,9 @@ pub struct ServerConfig {
     pub sasl: SaslServerConfig,
     /// `IMPLEMENTATION` capability text, if any.
     pub implementation: Option<Vec<u8>>,
+    /// Further `CAPA` lines, sent as given after the built-in ones (e.g. `EXPIRE NEVER`,
+    /// `LOGIN-DELAY 900`, `UTF8`); CR, LF and NUL are dropped.
+    pub extra_capabilities: Vec<Vec<u8>>,
     /// Maximum command line length before login.
     pub max_line_pre_auth: usize,
     /// Maximum command line length after login.
@@ -74,6 +77,7 @@ impl Default for ServerConfig {
             mechanisms: vec![Mechanism::Plain, Mechanism::Login],
             sasl: SaslServerConfig::default(),
             implementation: None,
+            extra_capabilities: Vec::new(),
             max_line_pre_auth: 1024,
             max_line: 8192,
             max_failures: 3,
@@ -772,6 +776,14 @@ impl Server {
         if let Some(imp) = &self.config.implementation {
             out.extend_from_slice(b"IMPLEMENTATION ");
             out.extend(imp.iter().filter(|b| !matches!(b, b'\r' | b'\n' | 0)));
+            out.extend_from_slice(b"\r\n");
+        }
+        for cap in &self.config.extra_capabilities {
+            let start = out.len();
+            out.extend(cap.iter().filter(|b| !matches!(b, b'\r' | b'\n' | 0)));
+            if out.get(start) == Some(&b'.') {
+                out.insert(start, b'.');
+            }
             out.extend_from_slice(b"\r\n");
         }
         out.extend_from_slice(b".\r\n");

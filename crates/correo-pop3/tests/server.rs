@@ -528,3 +528,41 @@ fn sasl_plain_login_and_cancel() {
         );
     }
 }
+
+#[test]
+fn capa_lists_extra_capabilities_and_parses_back() {
+    let mut s = Server::new(ServerConfig {
+        implementation: Some(b"correo".to_vec()),
+        extra_capabilities: vec![
+            b"EXPIRE NEVER".to_vec(),
+            b"LOGIN-DELAY 900".to_vec(),
+            b"UTF8".to_vec(),
+        ],
+        ..config()
+    });
+    s.poll_transmit();
+    let out = exchange(&mut s, b"CAPA\r\n", false);
+    let mut c = correo_pop3::client::Client::new(correo_pop3::client::ClientConfig::default());
+    c.receive(b"+OK\r\n").unwrap();
+    c.poll_transmit().unwrap();
+    c.receive(&out).unwrap();
+    let caps = c.capabilities().unwrap();
+    use correo_pop3::codec::{Capability, Expire};
+    assert!(caps.has(|k| *k
+        == Capability::Expire {
+            policy: Expire::Never,
+            per_user: false
+        }));
+    assert!(caps.has(|k| *k
+        == Capability::LoginDelay {
+            seconds: 900,
+            per_user: false
+        }));
+    assert!(caps.has(|k| *k == Capability::Utf8 { user: false }));
+    assert!(caps.has(|k| *k == Capability::Implementation(b"correo")));
+    assert!(caps.stls() && caps.user() && caps.pipelining());
+    assert_eq!(
+        caps.sasl_mechanisms(),
+        vec![b"PLAIN".to_vec(), b"LOGIN".to_vec()]
+    );
+}
