@@ -53,6 +53,11 @@ pub(crate) fn is_dot_atom(s: &str) -> bool {
             .all(|a| !a.is_empty() && a.bytes().all(is_atext))
 }
 
+/// Whether a display name is empty or only spaces and tabs (then there is no name).
+pub(crate) fn is_blank(s: &str) -> bool {
+    s.bytes().all(|b| b == b' ' || b == b'\t')
+}
+
 /// `s` as a quoted string (with quoted pairs for `"` and `\`).
 pub(crate) fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -412,7 +417,7 @@ fn phrase<'a>(toks: &[Tok<'a>]) -> Option<Cow<'a, str>> {
                 Cow::Owned(v) => Cow::Owned(decode_unstructured(v).into_owned()),
             },
         };
-        return if s.trim().is_empty() { None } else { Some(s) };
+        return if is_blank(&s) { None } else { Some(s) };
     }
     // Plain atoms separated by single spaces: borrow the input.
     if let Some(span) = Tok::span(toks, |gap, t| {
@@ -450,7 +455,7 @@ fn phrase<'a>(toks: &[Tok<'a>]) -> Option<Cow<'a, str>> {
         }
         k += 1;
     }
-    if out.trim().is_empty() {
+    if is_blank(&out) {
         None
     } else {
         Some(Cow::Owned(out))

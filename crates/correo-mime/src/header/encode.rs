@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::address::{Address, Mailbox, is_atext, is_dot_atom, quote};
+use super::address::{Address, Mailbox, is_atext, is_blank, is_dot_atom, quote};
 use super::params::is_token_char;
 
 /// Why a header value could not be encoded.
@@ -245,7 +245,7 @@ pub fn encode_mailbox(m: &Mailbox<'_>, utf8: bool) -> Result<String, EncodeError
         format!("{local}@{}", m.domain)
     };
     match m.name.as_deref() {
-        Some(n) if !n.is_empty() => Ok(format!("{} <{addr}>", encode_phrase(n, utf8)?)),
+        Some(n) if !is_blank(n) => Ok(format!("{} <{addr}>", encode_phrase(n, utf8)?)),
         _ if m.local.is_empty() && m.domain.is_empty() => Ok("<>".to_owned()),
         _ => Ok(addr),
     }
