@@ -209,6 +209,20 @@ impl<'a> RawField<'a> {
     }
 }
 
+impl<'a> RawField<'a> {
+    /// [`text`](Self::text), also returning what was wrong (malformed encoded words,
+    /// unknown charsets, raw non-UTF-8 bytes), with offsets into the unfolded value.
+    pub fn text_with_defects(&self) -> (Cow<'a, str>, Vec<Defect>) {
+        match unfold(self.value) {
+            Cow::Borrowed(b) => decode_unstructured_with_defects(b),
+            Cow::Owned(v) => {
+                let (t, d) = decode_unstructured_with_defects(&v);
+                (Cow::Owned(t.into_owned()), d)
+            }
+        }
+    }
+}
+
 /// Removes line endings inside a header value (RFC 5322 unfolding) and trims leading
 /// whitespace. Borrowed when the value has no line ending.
 pub fn unfold(value: &[u8]) -> Cow<'_, [u8]> {
@@ -613,6 +627,14 @@ mod tests {
             }
         }
         assert_eq!(found, Some(full));
+    }
+
+    #[test]
+    fn text_with_defects() {
+        let b = parse_block(b"Subject: =?utf-8?Q?ok?=\r\n =?nope?Q?x?=\r\n\r\n");
+        let (t, d) = b.fields[0].text_with_defects();
+        assert_eq!(t, "okx");
+        assert_eq!(d, vec![Defect::at(HeaderDefect::UnknownCharset, 15)]);
     }
 
     #[test]
