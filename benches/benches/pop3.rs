@@ -155,7 +155,7 @@ fn retr_20mib(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Bytes(reply.len() as u64));
     group.bench_function("correo-client", |b| {
-        b.iter(|| black_box(correo_retr(&reply)))
+        b.iter(|| black_box(correo_retr(&reply)));
     });
     group.bench_function("smtp-proto-data-receiver", |b| {
         b.iter(|| {
@@ -187,10 +187,10 @@ fn retr_256kib(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Bytes(reply.len() as u64));
     group.bench_function("correo-client", |b| {
-        b.iter(|| black_box(correo_retr(&reply)))
+        b.iter(|| black_box(correo_retr(&reply)));
     });
     group.bench_function("async-pop", |b| {
-        b.iter(|| black_box(async_pop_retr(&reply)))
+        b.iter(|| black_box(async_pop_retr(&reply)));
     });
     group.finish();
 }
