@@ -234,7 +234,7 @@ fn streaming_48mib_bounded() {
         .take(line.len() * 840)
         .collect();
     let (mut decoded, mut sum, mut max_buf, mut ends) = (0usize, 0u64, 0usize, 0);
-    let mut drain = |p: &mut PushParser, decoded: &mut usize, sum: &mut u64, ends: &mut i32| {
+    let drain = |p: &mut PushParser, decoded: &mut usize, sum: &mut u64, ends: &mut i32| {
         while let Some(ev) = p.poll_event() {
             match ev {
                 Event::BodyChunk { decoded: d, .. } => {

@@ -138,6 +138,8 @@ pub(crate) struct Engine {
     hscan: Option<usize>,
     /// Header mode: the complete-line length at the previous attempt that needed more bytes.
     hlast_nl: Option<usize>,
+    /// Header mode: complete-line length already looked at for empty lines.
+    hseen: usize,
     queue: VecDeque<Queued>,
 }
 
@@ -162,6 +164,7 @@ impl Engine {
             nl: 0,
             hscan: None,
             hlast_nl: None,
+            hseen: 0,
             queue: VecDeque::new(),
         }
     }
@@ -272,14 +275,23 @@ impl Engine {
             let w = content.get(..content.len().min(max)).unwrap_or_default();
             let cut = memchr::memrchr(b'\n', w).map_or(0, |i| i + 1);
             if !complete && content.len() <= max {
-                // Look again only when the complete lines grew by a quarter (at least 256
-                // bytes): the answer depends only on the bytes, not on when it is asked (past
-                // the limit the first `max` bytes decide), so this only bounds the work to
-                // linear in the header size, however small the pushes.
-                if self
-                    .hlast_nl
-                    .is_some_and(|last| cut < last.saturating_add((last / 4).max(256)))
-                {
+                // Look again when a new empty line arrived (the usual end of a header
+                // block), or when the complete lines grew by a quarter (at least 256 bytes:
+                // the rarer ends, a non-field line or too many fields). The answer depends
+                // only on the bytes, not on when it is asked (past the limit the first `max`
+                // bytes decide), so this only bounds the work to linear in the header size,
+                // however small the pushes.
+                let seen = std::mem::replace(&mut self.hseen, cut);
+                let new = w
+                    .get(seen.saturating_sub(1).min(cut)..cut)
+                    .unwrap_or_default();
+                let blank = memchr::memchr_iter(b'\n', new)
+                    .any(|i| matches!(new.get(i + 1..), Some([b'\n', ..] | [b'\r', b'\n', ..])));
+                let recheck = match self.hlast_nl {
+                    None | Some(0) => true,
+                    Some(last) => blank || cut >= last.saturating_add((last / 4).max(256)),
+                };
+                if !recheck {
                     self.hscan = Some(base + content_end);
                     return None;
                 }
@@ -301,6 +313,7 @@ impl Engine {
         };
         self.hscan = None;
         self.hlast_nl = None;
+        self.hseen = 0;
         let Mode::Header { slot, digest_child } = std::mem::replace(&mut self.mode, Mode::Body)
         else {
             return None;
