@@ -39,7 +39,7 @@ pub struct ServerConfig {
     /// Greeting text after `+OK ` (the APOP timestamp, if any, is appended).
     pub greeting: Vec<u8>,
     /// APOP timestamp (`<...@...>`), supplied by the caller (no clock or randomness
-    /// inside). `None` disables APOP.
+    /// inside). `None`, or a value that is not a strict msg-id, disables APOP.
     pub apop_timestamp: Option<Vec<u8>>,
     /// Offer STLS (the caller has a certificate).
     pub stls: bool,
@@ -342,7 +342,13 @@ fn err_line(out: &mut Vec<u8>, code: Option<ResponseCode<'_>>, text: &[u8]) {
 
 impl Server {
     /// A server session; the greeting is ready in [`poll_transmit`](Self::poll_transmit).
-    pub fn new(config: ServerConfig) -> Self {
+    pub fn new(mut config: ServerConfig) -> Self {
+        // A timestamp that is not a strict msg-id (RFC 1939) disables APOP.
+        if let Some(ts) = &config.apop_timestamp {
+            if crate::codec::apop_timestamp(ts) != Some(ts.as_slice()) {
+                config.apop_timestamp = None;
+            }
+        }
         let mut out = Vec::new();
         let mut greeting = config.greeting.clone();
         if let Some(ts) = &config.apop_timestamp {

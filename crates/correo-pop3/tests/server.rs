@@ -566,3 +566,21 @@ fn capa_lists_extra_capabilities_and_parses_back() {
         vec![b"PLAIN".to_vec(), b"LOGIN".to_vec()]
     );
 }
+
+#[test]
+fn an_invalid_apop_timestamp_disables_apop() {
+    let mut s = Server::new(ServerConfig {
+        greeting: b"ready".to_vec(),
+        apop_timestamp: Some(b"<not a msg-id>".to_vec()),
+        ..config()
+    });
+    assert_eq!(s.poll_transmit().unwrap(), b"+OK ready\r\n");
+    assert_eq!(
+        exchange(
+            &mut s,
+            b"APOP bob 0123456789abcdef0123456789abcdef\r\n",
+            false
+        ),
+        b"-ERR APOP is not available.\r\n"
+    );
+}
