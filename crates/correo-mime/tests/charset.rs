@@ -98,13 +98,12 @@ proptest! {
     fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200),
                     label in prop::sample::select(vec!["utf-8", "utf-7", "us-ascii", "iso-2022-jp", "shift_jis", "utf-16", "bogus", "x-unknown", "gb18030", "iso-8859-8-i"])) {
         let (s, d) = decode_text(Some(label), &bytes);
-        if d.is_none() && label != "utf-16" {
-            // clean decode: re-encoding where supported gives the bytes back
-            if let Some(back) = encode_text(label, &s) {
-                if label != "iso-2022-jp" && label != "x-unknown" {
-                    prop_assert_eq!(&*back, &bytes[..]);
-                }
-            }
+        // For charsets where decoding is one-to-one, a clean decode encodes back to the
+        // same bytes (Shift_JIS, GB18030, UTF-7, ISO-2022-JP have several spellings of
+        // some characters, so they only have to not panic).
+        if d.is_none() && ["utf-8", "us-ascii", "iso-8859-8-i"].contains(&label) {
+            let back = encode_text(label, &s);
+            prop_assert_eq!(back.as_deref(), Some(&bytes[..]));
         }
     }
 

@@ -11,10 +11,12 @@
 //! - produces the same bytes and defects whatever the input split: at most 3 sextets are
 //!   carried between calls.
 //!
-//! Fast paths: on x86-64 with AVX2 (detected at run time) whole lines are decoded 32 bytes
-//! at a time while CRLF/LF line breaks are skipped in the same pass; otherwise a
-//! table-driven scalar loop decodes 8 characters at a time. Any irregular byte is handed
-//! to the byte-at-a-time state machine, so fast and slow paths agree exactly.
+//! Fast paths ([`Base64Kernel`], chosen at run time): on x86-64 with AVX-512 VBMI (64
+//! characters per step) or AVX2 (32 per step), whole lines of the learned width are
+//! decoded and their CRLF/LF line breaks skipped in the same pass; otherwise a table-driven
+//! scalar loop decodes whole lines 8 characters at a time. Any irregular byte (a bad
+//! character, padding, a line break inside a quantum) is handed to the byte-at-a-time
+//! state machine, so every kernel gives the same bytes and defects (tested and fuzzed).
 
 use super::{DecodeDefect, Defects};
 use crate::defect::Defect;
