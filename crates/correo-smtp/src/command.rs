@@ -107,32 +107,40 @@ impl Verb {
         }
     }
 
-    const ALL: [Verb; 18] = [
-        Verb::Helo,
-        Verb::Ehlo,
-        Verb::Lhlo,
-        Verb::Mail,
-        Verb::Rcpt,
-        Verb::Data,
-        Verb::Bdat,
-        Verb::Rset,
-        Verb::Vrfy,
-        Verb::Expn,
-        Verb::Help,
-        Verb::Noop,
-        Verb::Quit,
-        Verb::StartTls,
-        Verb::Auth,
-        Verb::Etrn,
-        Verb::Atrn,
-        Verb::Burl,
-    ];
-
     /// Looks a verb up, case-insensitively.
     pub fn from_bytes(word: &[u8]) -> Option<Verb> {
-        Verb::ALL
-            .into_iter()
-            .find(|v| v.as_str().as_bytes().eq_ignore_ascii_case(word))
+        match *word {
+            [b0, b1, b2, b3] => {
+                let upper = [
+                    b0.to_ascii_uppercase(),
+                    b1.to_ascii_uppercase(),
+                    b2.to_ascii_uppercase(),
+                    b3.to_ascii_uppercase(),
+                ];
+                Some(match &upper {
+                    b"MAIL" => Verb::Mail,
+                    b"RCPT" => Verb::Rcpt,
+                    b"DATA" => Verb::Data,
+                    b"EHLO" => Verb::Ehlo,
+                    b"HELO" => Verb::Helo,
+                    b"LHLO" => Verb::Lhlo,
+                    b"BDAT" => Verb::Bdat,
+                    b"RSET" => Verb::Rset,
+                    b"NOOP" => Verb::Noop,
+                    b"QUIT" => Verb::Quit,
+                    b"VRFY" => Verb::Vrfy,
+                    b"EXPN" => Verb::Expn,
+                    b"HELP" => Verb::Help,
+                    b"AUTH" => Verb::Auth,
+                    b"ETRN" => Verb::Etrn,
+                    b"ATRN" => Verb::Atrn,
+                    b"BURL" => Verb::Burl,
+                    _ => return None,
+                })
+            }
+            _ if word.eq_ignore_ascii_case(b"STARTTLS") => Some(Verb::StartTls),
+            _ => None,
+        }
     }
 }
 

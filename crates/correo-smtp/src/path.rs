@@ -222,38 +222,72 @@ fn err(kind: PathErrorKind, offset: usize) -> PathError {
     PathError { kind, offset }
 }
 
-/// RFC 5322 atext, plus UTF-8 (RFC 6531).
-fn is_atext(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c) || !c.is_ascii()
+/// RFC 5322 atext for ASCII bytes; bytes of UTF-8 sequences (>= 0x80) are allowed too
+/// (RFC 6531), the text being valid UTF-8 already.
+const ATEXT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || b >= 0x80;
+        i += 1;
+    }
+    let specials = b"!#$%&'*+-/=?^_`{|}~";
+    let mut j = 0;
+    while j < specials.len() {
+        t[specials[j] as usize] = true;
+        j += 1;
+    }
+    t
+};
+
+fn is_atext_byte(b: u8) -> bool {
+    ATEXT[usize::from(b)]
 }
 
 /// Whether `s` can be written as a Dot-string local part without quoting.
 pub(crate) fn is_dot_string(s: &str) -> bool {
-    !s.is_empty()
-        && s.split('.')
-            .all(|atom| !atom.is_empty() && atom.chars().all(is_atext))
+    let b = s.as_bytes();
+    let mut prev_dot = true; // no leading dot
+    for &c in b {
+        if c == b'.' {
+            if prev_dot {
+                return false;
+            }
+            prev_dot = true;
+        } else if is_atext_byte(c) {
+            prev_dot = false;
+        } else {
+            return false;
+        }
+    }
+    !prev_dot // non-empty, no trailing dot
 }
 
 fn is_qtext_smtp(c: char) -> bool {
     matches!(c, ' '..='!' | '#'..='[' | ']'..='~') || !c.is_ascii()
 }
 
-/// Validates a domain name (`sub-domain *("." sub-domain)`), U-labels allowed.
+/// Validates a domain name (`sub-domain *("." sub-domain)`), U-labels allowed: labels of
+/// letters, digits and hyphens (or UTF-8), not starting or ending with a hyphen.
 pub(crate) fn is_domain(s: &str) -> bool {
-    !s.is_empty()
-        && s.split('.').all(|label| {
-            let b = label.as_bytes();
-            match (b.first(), b.last()) {
-                (Some(f), Some(l)) => {
-                    (f.is_ascii_alphanumeric() || !f.is_ascii())
-                        && (l.is_ascii_alphanumeric() || !l.is_ascii())
-                        && label
-                            .chars()
-                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii())
-                }
-                _ => false,
+    let ok = |c: u8| c.is_ascii_alphanumeric() || c >= 0x80;
+    let mut label_len = 0usize;
+    let mut prev = b'.';
+    for &c in s.as_bytes() {
+        if c == b'.' {
+            if label_len == 0 || prev == b'-' {
+                return false;
             }
-        })
+            label_len = 0;
+        } else if ok(c) || (c == b'-' && label_len > 0) {
+            label_len += 1;
+        } else {
+            return false;
+        }
+        prev = c;
+    }
+    label_len > 0 && prev != b'-'
 }
 
 /// Parses a host: a domain or an address literal. `base` is added to error offsets.
