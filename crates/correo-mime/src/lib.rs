@@ -9,6 +9,7 @@
 //! - [`defect`]: what was wrong with a message, recorded, never silently dropped.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod build;
 pub mod charset;
 pub mod decode;
 pub mod defect;
