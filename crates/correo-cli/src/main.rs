@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod inspect;
 mod net;
 mod pop3;
 mod sasl;
@@ -24,6 +25,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Show a message's part tree, extract its attachments, or describe it as JSON.
+    Inspect(inspect::InspectArgs),
     /// Compute and decode SASL exchanges (what a client sends for AUTH PLAIN / LOGIN ...).
     #[command(subcommand)]
     Sasl(sasl::SaslCommand),
@@ -38,6 +41,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Inspect(args) => inspect::run(args),
         Command::Sasl(cmd) => sasl::run(cmd),
         Command::Send(args) => send::run(args),
         Command::Pop3(args) => pop3::run(args),
