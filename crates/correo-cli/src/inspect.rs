@@ -191,7 +191,10 @@ fn walk(
                         number: info.number.to_string(),
                         kind: info.kind,
                         content_type: info.mime_type.clone(),
-                        charset: info.charset.clone(),
+                        charset: info
+                            .content_type_present
+                            .then(|| info.charset.clone())
+                            .flatten(),
                         disposition: info.disposition.clone(),
                         filename: info.filename.clone(),
                         encoding: parse_block(&info.header_raw)
