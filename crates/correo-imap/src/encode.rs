@@ -114,6 +114,20 @@ impl W {
         self.cur.push(b'"');
     }
 
+    /// A value the grammar requires quoted (dates): bytes that cannot go in a strict
+    /// quoted string become `?`.
+    fn quoted_only(&mut self, b: &[u8]) {
+        if b.iter().all(|&c| (0x20..0x7f).contains(&c)) {
+            self.quoted(b);
+        } else {
+            let clean: Vec<u8> = b
+                .iter()
+                .map(|&c| if (0x20..0x7f).contains(&c) { c } else { b'?' })
+                .collect();
+            self.quoted(&clean);
+        }
+    }
+
     fn literal(&mut self, b: &[u8], binary: bool) {
         if binary {
             self.cur.push(b'~');
@@ -621,7 +635,7 @@ impl W {
             }
             FetchItem::InternalDate(d) => {
                 self.s("INTERNALDATE ");
-                self.quoted(d);
+                self.quoted_only(d);
             }
             FetchItem::Rfc822Size(n) => {
                 self.s("RFC822.SIZE ");
@@ -736,7 +750,7 @@ impl W {
                 None => self.s("SAVEDATE NIL"),
                 Some(d) => {
                     self.s("SAVEDATE ");
-                    self.quoted(d);
+                    self.quoted_only(d);
                 }
             },
         }
@@ -771,7 +785,7 @@ impl W {
                     self.sp();
                     match d {
                         None => self.s("NIL"),
-                        Some(d) => self.quoted(&[*d]),
+                        Some(d) => self.quoted_only(&[*d]),
                     }
                     self.cur.push(b')');
                 }
@@ -847,7 +861,7 @@ impl W {
                 self.sp();
                 match l.delimiter {
                     None => self.s("NIL"),
-                    Some(d) => self.quoted(&[d]),
+                    Some(d) => self.quoted_only(&[d]),
                 }
                 self.sp();
                 self.mailbox(&l.mailbox);
@@ -1372,7 +1386,7 @@ impl W {
                         self.sp();
                     }
                     if let Some(d) = &m.date {
-                        self.quoted(d);
+                        self.quoted_only(d);
                         self.sp();
                     }
                     match &m.data {

@@ -325,7 +325,21 @@ impl Framer {
     }
 
     fn tag(&self) -> Option<String> {
-        let first = self.buf.split(|&b| b == b' ').next()?;
+        self.tag_with(&[])
+    }
+
+    /// The tag of the message whose bytes so far are `buf` followed by `more`: its first
+    /// word, if a space ends it within the first 65 bytes.
+    fn tag_with(&self, more: &[u8]) -> Option<String> {
+        // Never look further than the bytes any chunking has seen when a line turns out
+        // too long, so that the answer does not depend on the chunking.
+        let cap = 66usize.min(self.limits.max_line_len.saturating_add(2));
+        let mut head = Vec::with_capacity(cap);
+        head.extend_from_slice(self.buf.get(..self.buf.len().min(cap)).unwrap_or_default());
+        let need = cap.saturating_sub(head.len());
+        head.extend_from_slice(more.get(..more.len().min(need)).unwrap_or_default());
+        let sp = head.iter().position(|&b| b == b' ')?;
+        let first = head.get(..sp)?;
         if first.is_empty() || first.len() > 64 || first == b"*" || first == b"+" {
             return None;
         }
@@ -580,9 +594,13 @@ impl Feed<'_, '_> {
                             if seg_len + rest.len() > max.saturating_add(1)
                                 || fr.buf.len() + rest.len() > fr.limits.max_message
                             {
-                                let tag = fr.tag();
-                                fr.tail.clear();
-                                keep_tail(&mut fr.tail, rest);
+                                let tag = fr.tag_with(rest);
+                                // The tail must cover the line's end whatever the chunking:
+                                // the buffered part of the line, then this piece.
+                                let mut t = Vec::new();
+                                keep_tail(&mut t, fr.buf.get(fr.seg_start..).unwrap_or_default());
+                                keep_tail(&mut t, rest);
+                                fr.tail = t;
                                 self.pos += rest.len();
                                 fr.offset += rest.len() as u64;
                                 let e = FrameError::LineTooLong {
@@ -602,7 +620,7 @@ impl Feed<'_, '_> {
                             if seg_len + j > max.saturating_add(1)
                                 || fr.buf.len() + piece.len() > fr.limits.max_message
                             {
-                                let tag = fr.tag();
+                                let tag = fr.tag_with(piece);
                                 let e = FrameError::LineTooLong {
                                     offset: fr.msg_offset,
                                     max,
@@ -874,6 +892,21 @@ mod tests {
         );
         assert_eq!(ev.len(), 2, "{ev:?}");
         assert_eq!(ev[1], Ev::Msg(b"b OK\r\n".to_vec(), vec![]));
+        // The announcement straddles the point where the line becomes too long (found by
+        // the imap_framing fuzz target): still seen, whatever the chunking.
+        for pad in 0..8 {
+            let input = format!(
+                "* 1 FETCH ({} {{12}}\r\nab\r\n* 2 OK x)\r\nb OK\r\n",
+                "X".repeat(4 + pad)
+            );
+            let ev = all_splits(Side::Client, input.as_bytes(), limits);
+            assert_eq!(
+                ev.last(),
+                Some(&Ev::Msg(b"b OK\r\n".to_vec(), vec![])),
+                "{pad}: {ev:?}"
+            );
+            assert!(ev.len() <= 2, "{pad}: {ev:?}");
+        }
     }
 
     #[test]
