@@ -79,8 +79,13 @@ impl Charset {
     /// WHATWG "replacement" encodings such as ISO-2022-KR).
     pub fn for_label(label: &str) -> Option<Charset> {
         let l = label.trim().trim_matches('"').trim();
-        let lower = l.to_ascii_lowercase();
-        let l = lower.as_str();
+        // Lower-case into a stack buffer: no allocation for the labels mail really uses.
+        // Every known label is short; a long one is unknown.
+        let mut buf = [0u8; 48];
+        let dst = buf.get_mut(..l.len())?;
+        dst.copy_from_slice(l.as_bytes());
+        dst.make_ascii_lowercase();
+        let l = std::str::from_utf8(dst).ok()?;
         let by_name = |name: &str| Encoding::for_label(name.as_bytes()).map(Charset::Encoding);
         match l {
             "us-ascii" | "ascii" | "ansi_x3.4-1968" | "ansi_x3.4-1986" | "iso646-us" | "us"
@@ -309,6 +314,11 @@ mod tests {
         assert_eq!(Charset::for_label("x-unknown"), Some(Charset::Unknown8Bit));
         assert_eq!(Charset::for_label("iso-2022-kr"), None);
         assert_eq!(Charset::for_label("bogus"), None);
+        assert_eq!(Charset::for_label(&"x".repeat(100)), None);
+        assert_eq!(
+            Charset::for_label(" Utf-8 "),
+            Some(Charset::Encoding(encoding_rs::UTF_8))
+        );
     }
 
     #[test]
