@@ -914,7 +914,16 @@ impl Core {
                         decoder.decode_into(raw.get(..take).unwrap_or_default(), &mut chunk);
                     feed.consume_raw(progress.consumed);
                     if !chunk.is_empty() && decoder.error().is_none() {
-                        self.events.push_back(ServerEvent::Data(chunk));
+                        // Normalising bare LFs (and held-back dots) can make the output a
+                        // little longer than the input taken: keep every event bounded.
+                        let max = self.config.limits.body_chunk_size.max(1);
+                        if chunk.len() <= max {
+                            self.events.push_back(ServerEvent::Data(chunk));
+                        } else {
+                            for piece in chunk.chunks(max) {
+                                self.events.push_back(ServerEvent::Data(piece.to_vec()));
+                            }
+                        }
                     }
                     if progress.complete {
                         let err = decoder.error();

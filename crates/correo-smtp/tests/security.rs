@@ -614,3 +614,32 @@ fn client_helo_fallback() {
     c.send_mail(e).unwrap();
     assert_eq!(c.poll_transmit().unwrap(), b"MAIL FROM:<a@a.example>\r\n");
 }
+
+#[test]
+fn server_body_chunks_stay_bounded_when_normalising() {
+    // Regression (found by the smtp_server fuzz target): bare LFs normalised to CRLF made
+    // a body event longer than the configured chunk size.
+    let mut config = ServerConfig {
+        bare_lf: BareLf::Normalize,
+        ..ServerConfig::default()
+    };
+    config.limits.body_chunk_size = 8;
+    let mut input =
+        b"EHLO a.example\r\nMAIL FROM:<a@a.example>\r\nRCPT TO:<b@b.example>\r\nDATA\r\n".to_vec();
+    input.extend(std::iter::repeat_n(b'\n', 100));
+    input.extend_from_slice(b"x\r\n.\r\n");
+    let (_, events) = run_server(&config, &[&input]);
+    let sizes: Vec<usize> = events
+        .iter()
+        .filter_map(|e| match e {
+            ServerEvent::Data(d) => Some(d.len()),
+            _ => None,
+        })
+        .collect();
+    assert!(sizes.iter().all(|&n| n <= 8), "{sizes:?}");
+    assert_eq!(sizes.iter().sum::<usize>(), 200 + 3);
+    assert_eq!(
+        count(&events, |e| matches!(e, ServerEvent::DataEnd { .. })),
+        1
+    );
+}
