@@ -6,7 +6,9 @@ use correo_auth::dkim::{BodyCanonicalizer, Canon, canon_body, canon_header, spli
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&step, body)) = data.split_first() else { return };
+    let Some((&step, body)) = data.split_first() else {
+        return;
+    };
     let step = usize::from(step % 17) + 1;
     for mode in [Canon::Simple, Canon::Relaxed] {
         let whole = canon_body(mode, body);

@@ -24,13 +24,27 @@ fuzz_target!(|input: &[u8]| {
     }
     let mut zone = Zone::new();
     zone.add_record("example.org", Record::Txt(data.to_vec()));
-    zone.add_record("a.example.org", Record::Txt(b"v=spf1 include:example.org -all".to_vec()));
+    zone.add_record(
+        "a.example.org",
+        Record::Txt(b"v=spf1 include:example.org -all".to_vec()),
+    );
     zone.add_record("example.org", Record::A("192.0.2.1".parse().unwrap()));
-    zone.add_record("example.org", Record::Mx { preference: 1, exchange: "a.example.org".into() });
+    zone.add_record(
+        "example.org",
+        Record::Mx {
+            preference: 1,
+            exchange: "a.example.org".into(),
+        },
+    );
     zone.add_record("1.2.0.192.in-addr.arpa", Record::Ptr("example.org".into()));
     for ip in ["192.0.2.1", "2001:db8::1"] {
-        let out = SpfCheck::mail_from(ip.parse().unwrap(), "user@example.org", "helo.example", SpfOptions::default())
-            .run_with(|q| zone.answer(q));
+        let out = SpfCheck::mail_from(
+            ip.parse().unwrap(),
+            "user@example.org",
+            "helo.example",
+            SpfOptions::default(),
+        )
+        .run_with(|q| zone.answer(q));
         assert!(out.dns_terms <= 11);
         assert!(out.queries < 500);
     }

@@ -199,8 +199,18 @@ impl Zone {
         if lookup.name.split('.').any(|l| l.len() > 63) {
             return Answer::TempFail;
         }
-        let name = normalize_name(&lookup.name);
-        let Some(entries) = self.names.get(&name) else {
+        let n = lookup.name.as_str();
+        let normal = !n.is_empty()
+            && !n.starts_with('.')
+            && !n.ends_with('.')
+            && !n.contains("..")
+            && !n.bytes().any(|c| c.is_ascii_uppercase());
+        let entries = if normal {
+            self.names.get(n)
+        } else {
+            self.names.get(&normalize_name(n))
+        };
+        let Some(entries) = entries else {
             return Answer::NxDomain;
         };
         let mut out = Vec::new();

@@ -2,9 +2,10 @@
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::rc::Rc;
 
 use super::macros::{MacroContext, MacroString, nibbles};
-use super::record::{Directive, Mechanism, Qualifier, SpfRecord, is_spf1};
+use super::record::{Directive, Mechanism, Modifier, Qualifier, SpfRecord, Term, is_spf1};
 use crate::dns::{Answer, Lookup, QType, Record};
 
 /// The result of an SPF check (RFC 7208 section 2.6).
@@ -145,8 +146,8 @@ enum Via {
 
 #[derive(Debug)]
 struct Frame {
-    domain: String,
-    directives: Vec<Directive>,
+    domain: Rc<str>,
+    directives: Rc<[Directive]>,
     redirect: Option<MacroString>,
     exp: Option<MacroString>,
     idx: usize,
@@ -172,7 +173,7 @@ enum Phase {
     Eval,
     /// Final `fail` with an `exp=` to fetch.
     Explain {
-        domain: String,
+        domain: Rc<str>,
         spec: MacroString,
         text: Option<MacroString>,
     },
@@ -477,13 +478,13 @@ impl SpfCheck {
         }
     }
 
-    fn ctx_domain(&self) -> String {
+    fn ctx_domain(&self) -> Rc<str> {
         match &self.phase {
-            Phase::Explain { domain, .. } => domain.clone(),
-            Phase::Eval => self
-                .stack
-                .last()
-                .map_or_else(|| self.top_domain.clone(), |f| f.domain.clone()),
+            Phase::Explain { domain, .. } => Rc::clone(domain),
+            Phase::Eval => self.stack.last().map_or_else(
+                || Rc::from(self.top_domain.as_str()),
+                |f| Rc::clone(&f.domain),
+            ),
         }
     }
 
@@ -610,7 +611,9 @@ impl SpfCheck {
             self.finish(SpfResult::TempError, Some("internal: empty stack".into()));
             return;
         };
-        let Some(d) = frame.directives.get(frame.idx).cloned() else {
+        let dirs = Rc::clone(&frame.directives);
+        let domain = Rc::clone(&frame.domain);
+        let Some(d) = dirs.get(frame.idx) else {
             // No mechanism matched.
             if let Some(r) = frame.redirect.clone() {
                 if self.need_pname(Some(&r)) {
@@ -633,7 +636,6 @@ impl SpfCheck {
             }
             return;
         };
-        let domain = frame.domain.clone();
         let target_spec = match &d.mechanism {
             Mechanism::Include(m) | Mechanism::Exists(m) => Some(m),
             Mechanism::A { domain, .. } | Mechanism::Mx { domain, .. } | Mechanism::Ptr(domain) => {
@@ -649,21 +651,21 @@ impl SpfCheck {
         }
         let target = match target_spec {
             Some(m) => truncate_name(self.expand(m)),
-            None => domain.clone(),
+            None => domain.to_string(),
         };
         // A target that cannot be a DNS name is treated as a name that does not exist.
         let target_ok = d.mechanism.needs_dns() && is_valid_domain(&target);
         match &d.mechanism {
-            Mechanism::All => self.matched_directive(&d, &domain),
+            Mechanism::All => self.matched_directive(d, &domain),
             Mechanism::Ip4 { addr, prefix } => {
                 let hit =
                     matches!(self.ip, IpAddr::V4(ip) if in_net4(ip, *addr, prefix.unwrap_or(32)));
-                self.next_or_match(hit, &d, &domain);
+                self.next_or_match(hit, d, &domain);
             }
             Mechanism::Ip6 { addr, prefix } => {
                 let hit =
                     matches!(self.ip, IpAddr::V6(ip) if in_net6(ip, *addr, prefix.unwrap_or(128)));
-                self.next_or_match(hit, &d, &domain);
+                self.next_or_match(hit, d, &domain);
             }
             _ if !target_ok => {
                 if matches!(d.mechanism, Mechanism::Include(_)) {
@@ -674,7 +676,7 @@ impl SpfCheck {
                     return;
                 }
                 if self.count_void() {
-                    self.next_or_match(false, &d, &domain);
+                    self.next_or_match(false, d, &domain);
                 }
             }
             Mechanism::Include(_) => self.fetch_record(target, Via::Include),
@@ -709,9 +711,19 @@ impl SpfCheck {
         }
     }
 
-    fn current_directive(&self) -> Option<(Directive, String)> {
+    fn current_directive(&self) -> Option<(Rc<[Directive]>, usize, Rc<str>)> {
         let f = self.stack.last()?;
-        Some((f.directives.get(f.idx)?.clone(), f.domain.clone()))
+        f.directives.get(f.idx)?;
+        Some((Rc::clone(&f.directives), f.idx, Rc::clone(&f.domain)))
+    }
+
+    /// The current directive matched (`hit`) or not.
+    fn advance(&mut self, hit: bool) {
+        if let Some((dirs, i, dom)) = self.current_directive() {
+            if let Some(d) = dirs.get(i) {
+                self.next_or_match(hit, d, &dom);
+            }
+        }
     }
 
     fn next_or_match(&mut self, hit: bool, d: &Directive, domain: &str) {
@@ -752,8 +764,10 @@ impl SpfCheck {
         // The parent is evaluating an include.
         if result == SpfResult::Pass {
             let inner = self.matched.take();
-            if let Some((d, domain)) = self.current_directive() {
-                self.matched_directive(&d, &domain);
+            if let Some((dirs, i, domain)) = self.current_directive() {
+                if let Some(d) = dirs.get(i) {
+                    self.matched_directive(d, &domain);
+                }
                 // Report the innermost mechanism, not the include.
                 if inner.is_some() {
                     if let Some(o) = self.outcome.as_mut() {
@@ -788,9 +802,7 @@ impl SpfCheck {
                     return;
                 }
                 let hit = self.addr_matches(&a0, cidr4, cidr6);
-                if let Some((d, dom)) = self.current_directive() {
-                    self.next_or_match(hit, &d, &dom);
-                }
+                self.advance(hit);
             }
             Wait::Exists => {
                 if a0 == Answer::TempFail {
@@ -801,9 +813,7 @@ impl SpfCheck {
                 if void && !self.count_void() {
                     return;
                 }
-                if let Some((d, dom)) = self.current_directive() {
-                    self.next_or_match(!void, &d, &dom);
-                }
+                self.advance(!void);
             }
             Wait::Mx { cidr4, cidr6 } => {
                 if a0 == Answer::TempFail {
@@ -839,9 +849,7 @@ impl SpfCheck {
                     .map(|(_, h)| Lookup::new(h.trim_end_matches('.').to_string(), qt))
                     .collect();
                 if lookups.is_empty() {
-                    if let Some((d, dom)) = self.current_directive() {
-                        self.next_or_match(false, &d, &dom);
-                    }
+                    self.advance(false);
                     return;
                 }
                 self.ask(lookups, Wait::MxAddrs { cidr4, cidr6 });
@@ -858,9 +866,7 @@ impl SpfCheck {
                         break;
                     }
                 }
-                if let Some((d, dom)) = self.current_directive() {
-                    self.next_or_match(hit, &d, &dom);
-                }
+                self.advance(hit);
             }
             Wait::Ptr { target } => {
                 // A DNS error on the PTR lookup: the mechanism does not match (5.5).
@@ -873,9 +879,7 @@ impl SpfCheck {
                     .filter(|n| name_within(n, &target))
                     .collect();
                 if names.is_empty() {
-                    if let Some((d, dom)) = self.current_directive() {
-                        self.next_or_match(false, &d, &dom);
-                    }
+                    self.advance(false);
                     return;
                 }
                 let qt = self.addr_qtype();
@@ -887,9 +891,7 @@ impl SpfCheck {
                     .iter()
                     .zip(first.iter())
                     .any(|(n, a)| self.addr_equal(a) && name_within(n, &target));
-                if let Some((d, dom)) = self.current_directive() {
-                    self.next_or_match(hit, &d, &dom);
-                }
+                self.advance(hit);
             }
             Wait::PName => {
                 let names = ptr_names(&a0, self.opts.max_ptr_names);
@@ -982,11 +984,22 @@ impl SpfCheck {
                 return;
             }
         };
+        let mut directives = Vec::new();
+        let mut redirect = None;
+        let mut exp = None;
+        for t in parsed.terms {
+            match t {
+                Term::Directive(d) => directives.push(d),
+                Term::Modifier(Modifier::Redirect(m)) => redirect = Some(m),
+                Term::Modifier(Modifier::Exp(m)) => exp = Some(m),
+                Term::Modifier(Modifier::Unknown { .. }) => {}
+            }
+        }
         let frame = Frame {
-            domain,
-            redirect: parsed.redirect().cloned(),
-            exp: parsed.exp().cloned(),
-            directives: parsed.directives().cloned().collect(),
+            domain: Rc::from(domain.as_str()),
+            redirect,
+            exp,
+            directives: Rc::from(directives),
             idx: 0,
         };
         if via == Via::Redirect {

@@ -316,8 +316,11 @@ fn parse_term(t: &str, offset: usize) -> Result<Term, SpfSyntaxError> {
         };
         return Ok(Term::Modifier(m));
     }
-    let lname = name.to_ascii_lowercase();
-    let mechanism = match lname.as_str() {
+    let lname: &str = ["all", "include", "exists", "a", "mx", "ptr", "ip4", "ip6"]
+        .into_iter()
+        .find(|k| name.eq_ignore_ascii_case(k))
+        .unwrap_or("");
+    let mechanism = match lname {
         "all" => {
             if !rest.is_empty() {
                 return Err(err(rest_off, "'all' takes no argument"));
