@@ -83,6 +83,9 @@ pub mod encode;
 pub mod error;
 pub mod frame;
 pub mod parse;
+pub mod server;
+#[cfg(feature = "mime")]
+pub mod mime;
 pub mod types;
 pub mod utf7;
 
