@@ -10,7 +10,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let opts = MboxOptions {
-        format: if cfg & 1 == 1 { MboxFormat::Mboxo } else { MboxFormat::Mboxrd },
+        format: if cfg & 1 == 1 {
+            MboxFormat::Mboxo
+        } else {
+            MboxFormat::Mboxrd
+        },
         require_blank_line: cfg & 2 == 0,
         max_from_line: usize::from(cfg >> 2) + 8,
     };
@@ -22,7 +26,9 @@ fuzz_target!(|data: &[u8]| {
     let mut feed = |s: &mut MboxSplitter, inc: &mut Vec<(Vec<u8>, Vec<u8>)>| {
         while let Some(ev) = s.poll_event() {
             match ev {
-                MboxEvent::MessageStart { from_line, .. } => inc.push((from_line.to_vec(), Vec::new())),
+                MboxEvent::MessageStart { from_line, .. } => {
+                    inc.push((from_line.to_vec(), Vec::new()))
+                }
                 MboxEvent::Data(d) => {
                     if let Some(last) = inc.last_mut() {
                         last.1.extend_from_slice(d);
@@ -39,7 +45,10 @@ fuzz_target!(|data: &[u8]| {
     s.finish();
     feed(&mut s, &mut inc);
     // Only lines longer than max_from_line may be classified differently.
-    if !input.split(|&b| b == b'\n').any(|l| l.len() > opts.max_from_line) {
+    if !input
+        .split(|&b| b == b'\n')
+        .any(|l| l.len() > opts.max_from_line)
+    {
         assert_eq!(whole, inc);
     }
     let mut out = Vec::new();
@@ -48,7 +57,18 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(back.len(), 1);
     let mut want = input.to_vec();
     if !want.is_empty() && !want.ends_with(b"\n") {
-        want.extend_from_slice(if out.starts_with(b"From a@b") && out.iter().position(|&b| b == b'\n').is_some_and(|i| out[i - 1] == b'\r') { b"\r\n" } else { b"\n" });
+        want.extend_from_slice(
+            if out.starts_with(b"From a@b")
+                && out
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .is_some_and(|i| out[i - 1] == b'\r')
+            {
+                b"\r\n"
+            } else {
+                b"\n"
+            },
+        );
     }
     assert_eq!(back[0].unquoted(MboxFormat::Mboxrd), &want[..]);
 });

@@ -30,7 +30,9 @@ fuzz_target!(|data: &[u8]| {
     let mut rest = input;
     let mut i = 0;
     while !rest.is_empty() {
-        let n = sizes.get(i % sizes.len().max(1)).map_or(rest.len(), |&s| usize::from(s) + 1);
+        let n = sizes
+            .get(i % sizes.len().max(1))
+            .map_or(rest.len(), |&s| usize::from(s) + 1);
         let (a, b) = rest.split_at(n.min(rest.len()));
         chunks.push(a);
         rest = b;
