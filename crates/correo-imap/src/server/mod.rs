@@ -47,7 +47,7 @@
 //! while let Some(b) = server.poll_transmit() { out.extend_from_slice(&b); }
 //! let text = String::from_utf8(out).unwrap();
 //! assert!(text.contains("* 2 EXISTS\r\n"));
-//! assert!(text.ends_with("a2 OK [READ-WRITE] Select completed\r\n"));
+//! assert!(text.ends_with("a2 OK [READ-WRITE] Select completed.\r\n"));
 //! ```
 
 mod fetch;
@@ -449,6 +449,7 @@ enum Update {
     Exists(u32),
     Expunge(u32),
     Flags(u32, Vec<Flag<'static>>),
+    Recent(u32),
 }
 
 #[derive(Debug, Clone)]
@@ -709,13 +710,13 @@ impl Server {
             (
                 Code::ReadOnly,
                 if examine {
-                    "Examine completed"
+                    "Examine completed."
                 } else {
-                    "Select completed"
+                    "Select completed."
                 },
             )
         } else {
-            (Code::ReadWrite, "Select completed")
+            (Code::ReadWrite, "Select completed.")
         };
         c.tagged(Status::Ok, Some(code), text);
         self.answered();
@@ -756,7 +757,7 @@ impl Server {
                 uids: compress(&uids),
             });
         self.core.flush_updates();
-        self.core.tagged(Status::Ok, code, "Append completed");
+        self.core.tagged(Status::Ok, code, "Append completed.");
         self.answered();
     }
 
@@ -810,10 +811,10 @@ impl Server {
                 self.core.state_line(code, "Moved UIDs.");
             }
             self.core.flush_updates();
-            self.core.tagged(Status::Ok, None, "Move completed");
+            self.core.tagged(Status::Ok, None, "Move completed.");
         } else {
             self.core.flush_updates();
-            self.core.tagged(Status::Ok, code, "Copy completed");
+            self.core.tagged(Status::Ok, code, "Copy completed.");
         }
         self.answered();
     }
@@ -861,7 +862,7 @@ impl Server {
         if uid {
             self.core.flush_updates();
         }
-        self.core.tagged(Status::Ok, None, "Search completed");
+        self.core.tagged(Status::Ok, None, "Search completed.");
         self.answered();
     }
 
@@ -915,17 +916,17 @@ impl Server {
         }
         let default = match &p {
             Pending::Simple(t) | Pending::Noop(t) => *t,
-            Pending::List { lsub: false } => "List completed",
-            Pending::List { lsub: true } => "Lsub completed",
-            Pending::Status => "Status completed",
-            Pending::Append => "Append completed",
-            Pending::Fetch { .. } => "Fetch completed",
-            Pending::Store { .. } => "Store completed",
-            Pending::Copy { is_move: false } => "Copy completed",
-            Pending::Copy { is_move: true } => "Move completed",
-            Pending::Expunge => "Expunge completed",
-            Pending::Close => "Close completed",
-            Pending::Search { .. } => "Search completed",
+            Pending::List { lsub: false } => "List completed.",
+            Pending::List { lsub: true } => "Lsub completed.",
+            Pending::Status => "Status completed.",
+            Pending::Append => "Append completed.",
+            Pending::Fetch { .. } => "Fetch completed.",
+            Pending::Store { .. } => "Store completed.",
+            Pending::Copy { is_move: false } => "Copy completed.",
+            Pending::Copy { is_move: true } => "Move completed.",
+            Pending::Expunge => "Expunge completed.",
+            Pending::Close => "Close completed.",
+            Pending::Search { .. } => "Search completed.",
             Pending::Select { .. } => "Select failed",
             Pending::Login | Pending::Auth => "",
         };
@@ -953,6 +954,12 @@ impl Server {
     pub fn flags_changed(&mut self, uid: u32, flags: Vec<Flag<'_>>) {
         let flags = flags.into_iter().map(Flag::into_static).collect();
         self.core.update(Update::Flags(uid, flags));
+    }
+
+    /// The number of `\Recent` messages changed (IMAP4rev1 `* n RECENT`, sent with the
+    /// other mailbox changes).
+    pub fn recent(&mut self, count: u32) {
+        self.core.update(Update::Recent(count));
     }
 
     /// Sends `* BYE text` and ends the session (shutdown, idle timeout).
@@ -1195,6 +1202,13 @@ impl Core {
                         ));
                     }
                 }
+                Update::Recent(n) => {
+                    if exists_dirty {
+                        lines.push(Untagged::Exists(len32(&sel.uids)));
+                        exists_dirty = false;
+                    }
+                    lines.push(Untagged::Recent(*n));
+                }
                 Update::Flags(uid, flags) => {
                     if let Ok(pos) = sel.uids.binary_search(uid) {
                         lines.push(Untagged::Fetch {
@@ -1427,7 +1441,12 @@ impl Core {
             CommandBody::Capability => {
                 let caps = self.capability_list();
                 self.untagged(Untagged::Capability(caps));
-                self.tagged(Status::Ok, None, "Capability completed.");
+                let text = if st == State::NotAuthenticated {
+                    "Pre-login capabilities listed, post-login capabilities have more."
+                } else {
+                    "Capability completed."
+                };
+                self.tagged(Status::Ok, None, text);
             }
             CommandBody::Noop | CommandBody::Check => {
                 if selected || name == "NOOP" {
@@ -1574,19 +1593,19 @@ impl Core {
                 );
             }
             CommandBody::Create(m) => {
-                ev(self, Pending::Simple("Create completed"), Event::Create(m));
+                ev(self, Pending::Simple("Create completed."), Event::Create(m));
             }
             CommandBody::Delete(m) => {
-                ev(self, Pending::Simple("Delete completed"), Event::Delete(m));
+                ev(self, Pending::Simple("Delete completed."), Event::Delete(m));
             }
             CommandBody::Rename(from, to) => ev(
                 self,
-                Pending::Simple("Rename completed"),
+                Pending::Simple("Rename completed."),
                 Event::Rename { from, to },
             ),
             CommandBody::Subscribe(mailbox) => ev(
                 self,
-                Pending::Simple("Subscribe completed"),
+                Pending::Simple("Subscribe completed."),
                 Event::Subscribe {
                     mailbox,
                     subscribe: true,
@@ -1594,7 +1613,7 @@ impl Core {
             ),
             CommandBody::Unsubscribe(mailbox) => ev(
                 self,
-                Pending::Simple("Unsubscribe completed"),
+                Pending::Simple("Unsubscribe completed."),
                 Event::Subscribe {
                     mailbox,
                     subscribe: false,
