@@ -1,6 +1,7 @@
 //! Server state machine: the imaplib session against Dovecot replayed into the server with an
 //! in-memory application; the seed's exercises; literals, STARTTLS, state gating, IDLE,
 //! EXPUNGE queuing; a client <-> server run.
+#![allow(clippy::many_single_char_names)]
 
 use std::borrow::Cow;
 
@@ -544,4 +545,345 @@ fn envelope_and_bodystructure_as_dovecot() {
         String::from_utf8_lossy(line).trim_end(),
         String::from_utf8_lossy(&want).trim_end()
     );
+}
+
+fn run(s: &mut Server, app: &mut App, input: &[u8]) -> String {
+    s.receive(input);
+    app.drive(s);
+    let mut out = vec![];
+    while let Some(b) = s.poll_transmit() {
+        out.extend_from_slice(&b);
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn seed_inbox() -> Vec<Vec<u8>> {
+    let gif = "R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==";
+    let m4 = format!(
+        "From: Profesor <prof@example.org>\r\nTo: alumno@example.org\r\nSubject: noot noot\r\n\
+MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"0000000000006dd7bc0627990dc1\"\r\n\r\n\
+--0000000000006dd7bc0627990dc1\r\nContent-Type: multipart/alternative; boundary=\"0000000000006dd7b90627990dbf\"\r\n\r\n\
+--0000000000006dd7b90627990dbf\r\nContent-Type: text/plain; charset=\"UTF-8\"\r\n\r\n\r\n\r\n\
+--0000000000006dd7b90627990dbf\r\nContent-Type: text/html; charset=\"UTF-8\"\r\n\r\n<div dir=\"ltr\"><br></div>\r\n\r\n\
+--0000000000006dd7b90627990dbf--\r\n\
+--0000000000006dd7bc0627990dc1\r\nContent-Type: image/gif; name=\"noot-noot.gif\"\r\n\
+Content-Disposition: attachment; filename=\"noot-noot.gif\"\r\nContent-Transfer-Encoding: base64\r\n\
+Content-ID: <f_m3uj5f1y0>\r\nX-Attachment-Id: f_m3uj5f1y0\r\n\r\n{gif}\r\n--0000000000006dd7bc0627990dc1--\r\n"
+    );
+    vec![
+        eml("delivered-alice-2.eml"),
+        eml("delivered-bob-2.eml"),
+        b"From: a@example.org\r\nSubject: una prueba\r\n\r\nhola\r\n".to_vec(),
+        m4.into_bytes(),
+    ]
+}
+
+/// The seed's exercises 8-12, typed in telnet (LF line ends, an 8-bit password).
+#[test]
+fn seed_exercises() {
+    let mut s = Server::new(ServerConfig {
+        id: Some(vec![("name".into(), "correo".into())]),
+        ..plain_config()
+    });
+    let mut app = App::new(seed_inbox());
+    let greeting = run(&mut s, &mut app, b"");
+    assert!(
+        greeting
+            .starts_with("* OK [CAPABILITY IMAP4rev1 SASL-IR ID ENABLE IDLE LITERAL+ AUTH=PLAIN] ")
+    );
+    let caps = run(&mut s, &mut app, b"A001 CAPABILITY\n");
+    assert_eq!(
+        caps,
+        "* CAPABILITY IMAP4rev1 SASL-IR ID ENABLE IDLE LITERAL+ AUTH=PLAIN\r\n\
+         A001 OK Pre-login capabilities listed, post-login capabilities have more.\r\n"
+    );
+    let login = run(
+        &mut s,
+        &mut app,
+        "A001 LOGIN alice MiSuperContraseña\n".as_bytes(),
+    );
+    assert!(
+        login.starts_with("A001 OK [CAPABILITY IMAP4rev1 "),
+        "{login}"
+    );
+    assert!(login.contains(" UIDPLUS ") && login.ends_with("] Logged in\r\n"));
+    let sel = run(&mut s, &mut app, b"A002 SELECT INBOX\n");
+    assert_eq!(
+        sel,
+        "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n\
+         * OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted.\r\n\
+         * 4 EXISTS\r\n* 0 RECENT\r\n* OK [UNSEEN 1] First unseen.\r\n\
+         * OK [UIDVALIDITY 1795389645] UIDs valid\r\n* OK [UIDNEXT 5] Predicted next UID\r\n\
+         A002 OK [READ-WRITE] Select completed.\r\n"
+    );
+    let st = run(&mut s, &mut app, b"A003 STATUS INBOX (MESSAGES)\n");
+    assert_eq!(
+        st,
+        "* STATUS INBOX (MESSAGES 4)\r\nA003 OK [CLIENTBUG] Status on selected mailbox completed.\r\n"
+    );
+    let m4len = seed_inbox()[3].len();
+    let size = run(&mut s, &mut app, b"A004 FETCH 4 (RFC822.SIZE)\n");
+    assert_eq!(
+        size,
+        format!("* 4 FETCH (RFC822.SIZE {m4len})\r\nA004 OK Fetch completed.\r\n")
+    );
+    let bs = run(&mut s, &mut app, b"A005 FETCH 4 (BODYSTRUCTURE)\n");
+    // The seed's answer, with this stand-in message's sizes.
+    assert_eq!(
+        bs,
+        "* 4 FETCH (BODYSTRUCTURE (((\"text\" \"plain\" (\"charset\" \"UTF-8\") NIL NIL \"7bit\" 2 1 NIL NIL NIL NIL)\
+(\"text\" \"html\" (\"charset\" \"UTF-8\") NIL NIL \"7bit\" 27 1 NIL NIL NIL NIL) \"alternative\" \
+(\"boundary\" \"0000000000006dd7b90627990dbf\") NIL NIL NIL)(\"image\" \"gif\" (\"name\" \"noot-noot.gif\") \
+\"<f_m3uj5f1y0>\" NIL \"base64\" 60 NIL (\"attachment\" (\"filename\" \"noot-noot.gif\")) NIL NIL) \"mixed\" \
+(\"boundary\" \"0000000000006dd7bc0627990dc1\") NIL NIL NIL))\r\nA005 OK Fetch completed.\r\n"
+    );
+    let ht = run(
+        &mut s,
+        &mut app,
+        b"A006 FETCH 4 (BODY[HEADER] BODY[TEXT])\n",
+    );
+    let raw = &seed_inbox()[3];
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    assert!(
+        ht.starts_with(&format!("* 4 FETCH (BODY[HEADER] {{{split}}}\r\n")),
+        "{ht}"
+    );
+    assert!(ht.contains(&format!(" BODY[TEXT] {{{}}}\r\n", raw.len() - split)));
+    // Not PEEK: \Seen set implicitly and reported.
+    assert!(
+        ht.ends_with(" FLAGS (\\Seen))\r\nA006 OK Fetch completed.\r\n"),
+        "{ht}"
+    );
+    assert!(app.boxes[4].msgs[3].flags.contains(&Flag::Seen));
+    let store = run(&mut s, &mut app, b"A007 STORE 4 +FLAGS \\Deleted\n");
+    assert_eq!(
+        store,
+        "* 4 FETCH (FLAGS (\\Deleted \\Seen))\r\nA007 OK Store completed.\r\n"
+    );
+    let list = run(&mut s, &mut app, b"A008 LIST \"\" *\n");
+    assert!(list.contains("* LIST (\\HasNoChildren) \"/\" INBOX\r\n"));
+    assert!(list.contains("* LIST (\\HasNoChildren \\Sent) \"/\" Sent\r\n"));
+    assert!(list.ends_with("A008 OK List completed.\r\n"));
+    let create = run(&mut s, &mut app, b"A009 CREATE laboratorio/prueba\n");
+    assert_eq!(create, "A009 OK Create completed.\r\n");
+    let search = run(&mut s, &mut app, b"A010 search subject prueba\n");
+    assert_eq!(search, "* SEARCH 3\r\nA010 OK Search completed.\r\n");
+    let copy = run(&mut s, &mut app, b"A011 COPY 3 laboratorio/prueba\n");
+    assert_eq!(copy, "A011 OK [COPYUID 1795389646 3 1] Copy completed.\r\n");
+    let sel2 = run(&mut s, &mut app, b"A012 SELECT laboratorio/prueba\n");
+    assert!(sel2.starts_with("* OK [CLOSED] Previous mailbox closed.\r\n"));
+    assert!(sel2.contains("* 1 EXISTS\r\n* 1 RECENT\r\n"));
+    let bye = run(&mut s, &mut app, b"A013 LOGOUT\n");
+    assert_eq!(bye, "* BYE Logging out\r\nA013 OK Logout completed.\r\n");
+    assert_eq!(s.poll_event(), None);
+}
+
+#[test]
+fn idle_pushes_changes_and_done_ends_it() {
+    let ch = chunks("imap-idle-raw");
+    let mut s = Server::new(plain_config());
+    let mut app = App::new(imaplib_inbox());
+    app.boxes[4].msgs[0].flags = vec![Flag::Seen];
+    app.boxes[4].msgs[1].flags = vec![Flag::Seen];
+    let mut out = run(&mut s, &mut app, b"");
+    for (d, bytes) in &ch {
+        if *d != b'C' {
+            continue;
+        }
+        out += &run(&mut s, &mut app, bytes);
+        if bytes.ends_with(b"IDLE\r\n") {
+            // A message arrives while idling: pushed at once.
+            s.exists(4);
+            s.recent(1);
+            out += &run(&mut s, &mut app, b"");
+        }
+    }
+    let dovecot: Vec<u8> = ch
+        .iter()
+        .filter(|c| c.0 == b'S')
+        .flat_map(|c| c.1.clone())
+        .collect();
+    let want: Vec<String> = norm(&dovecot)
+        .into_iter()
+        .filter(|l| !l.contains("CAPABILITY"))
+        .collect();
+    let got: Vec<String> = norm(out.as_bytes())
+        .into_iter()
+        .filter(|l| !l.contains("CAPABILITY"))
+        .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn expunge_is_queued_during_fetch_and_sent_after_noop() {
+    let mut s = Server::new(plain_config());
+    let mut app = App::new(imaplib_inbox());
+    run(
+        &mut s,
+        &mut app,
+        b"a LOGIN alice secret\r\nb SELECT INBOX\r\n",
+    );
+    s.receive(b"c FETCH 1:* (FLAGS)\r\n");
+    let Some(Event::Fetch { messages, .. }) = s.poll_event() else {
+        panic!()
+    };
+    // Another session expunges message 2 meanwhile.
+    s.expunged(2);
+    s.exists(9);
+    for m in &messages {
+        let d = MessageData {
+            uid: m.uid,
+            ..MessageData::default()
+        };
+        s.fetch_message(m.seq, &d);
+    }
+    s.complete(Status::Ok, None, "");
+    let out = run(&mut s, &mut app, b"");
+    // No EXPUNGE during FETCH; nor the EXISTS behind it (order is kept).
+    assert!(!out.contains("EXPUNGE") && !out.contains("EXISTS"), "{out}");
+    assert_eq!(s.uid_of(2), Some(2));
+    let out = run(&mut s, &mut app, b"d NOOP\r\n");
+    assert_eq!(out, "* 2 EXPUNGE\r\n* 3 EXISTS\r\nd OK NOOP completed.\r\n");
+    assert_eq!(
+        (s.uid_of(2), s.uid_of(3), s.seq_of(9)),
+        (Some(3), Some(9), Some(3))
+    );
+}
+
+#[test]
+fn literals_sync_nonsync_and_too_big() {
+    let mut config = plain_config();
+    config.max_append = 10;
+    config.limits.max_literal = 16;
+    let mut s = Server::new(config);
+    let mut app = App::new(vec![]);
+    run(&mut s, &mut app, b"");
+    // A synchronising literal gets `+ OK`.
+    assert_eq!(run(&mut s, &mut app, b"a LOGIN {5}\r\n"), "+ OK\r\n");
+    assert_eq!(run(&mut s, &mut app, b"alice {6}\r\n"), "+ OK\r\n");
+    assert!(run(&mut s, &mut app, b"secret\r\n").starts_with("a OK [CAPABILITY"));
+    // Over max_literal, synchronising: refused, the client does not send it.
+    let r = run(&mut s, &mut app, b"b CREATE {100}\r\n");
+    assert_eq!(r, "b NO [TOOBIG] Literal too large\r\n");
+    // Over max_literal, non-synchronising: consumed, then the next command works.
+    let mut big = b"c CREATE {20+}\r\n".to_vec();
+    big.extend_from_slice(&[b'x'; 20]);
+    big.extend_from_slice(b"\r\nd NOOP\r\n");
+    let r = run(&mut s, &mut app, &big);
+    assert_eq!(
+        r,
+        "c NO [TOOBIG] Literal too large\r\nd OK NOOP completed.\r\n"
+    );
+    // APPEND over max_append: refused before the data (sync) ...
+    let r = run(&mut s, &mut app, b"e APPEND INBOX {11}\r\n");
+    assert_eq!(r, "e NO [TOOBIG] Message too large\r\n");
+    // ... or consumed and refused (LITERAL+), nothing reaches the application.
+    let r = run(
+        &mut s,
+        &mut app,
+        b"f APPEND INBOX {11+}\r\nhello world\r\ng NOOP\r\n",
+    );
+    assert_eq!(
+        r,
+        "f NO [TOOBIG] Message too large\r\ng OK NOOP completed.\r\n"
+    );
+    assert!(app.appended.is_empty());
+    // A small APPEND streams to the application.
+    let r = run(
+        &mut s,
+        &mut app,
+        b"h APPEND INBOX (\\Seen) {5+}\r\nhello\r\n",
+    );
+    assert_eq!(r, "h OK [APPENDUID 1795389645 1] Append completed.\r\n");
+    assert_eq!(app.boxes[4].msgs[0].bytes, b"hello");
+}
+
+#[test]
+fn state_gating_and_login_disabled() {
+    let mut s = Server::new(ServerConfig {
+        starttls: true,
+        ..ServerConfig::default()
+    });
+    let mut app = App::new(vec![]);
+    let g = run(&mut s, &mut app, b"");
+    assert!(g.contains(" STARTTLS LOGINDISABLED]"), "{g}");
+    assert!(!g.contains("AUTH="));
+    let r = run(
+        &mut s,
+        &mut app,
+        b"a SELECT INBOX\r\nb LOGIN alice secret\r\nc FETCH 1 FLAGS\r\n",
+    );
+    assert_eq!(
+        r,
+        "a BAD Not authenticated.\r\nb NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure (SSL/TLS) connections.\r\nc BAD Not authenticated.\r\n"
+    );
+    // STARTTLS: bytes after the command are discarded (command injection).
+    let r = run(&mut s, &mut app, b"d STARTTLS\r\ne LOGIN alice secret\r\n");
+    assert_eq!(r, "d OK Begin TLS negotiation now.\r\n");
+    assert_eq!(app.log.last().map(String::as_str), Some("StartTls"));
+    s.receive(b"more plaintext\r\n");
+    s.tls_established();
+    assert!(s.is_tls());
+    assert!(s.poll_event().is_none());
+    let caps = run(&mut s, &mut app, b"f CAPABILITY\r\n");
+    assert!(
+        !caps.contains("STARTTLS") && caps.contains("AUTH=PLAIN"),
+        "{caps}"
+    );
+    // AUTHENTICATE PLAIN without and with SASL-IR.
+    let r = run(&mut s, &mut app, b"g AUTHENTICATE PLAIN\r\n");
+    assert_eq!(r, "+ \r\n");
+    let r = run(&mut s, &mut app, b"*\r\n");
+    assert_eq!(r, "g BAD Authentication aborted by client.\r\n");
+    let r = run(
+        &mut s,
+        &mut app,
+        b"h AUTHENTICATE PLAIN AGFsaWNlAHNlY3JldA==\r\n",
+    );
+    assert!(r.starts_with("h OK [CAPABILITY IMAP4rev1 "), "{r}");
+    let r = run(
+        &mut s,
+        &mut app,
+        b"i FETCH 1 FLAGS\r\nj BOGUS\r\nk LOGIN a b\r\n",
+    );
+    assert_eq!(
+        r,
+        "i BAD No mailbox selected.\r\nj BAD Error in IMAP command: Unknown command.\r\nk BAD Already authenticated.\r\n"
+    );
+}
+
+#[test]
+fn fetch_partial_clamps_and_literal_lengths_match() {
+    let mut s = Server::new(plain_config());
+    let mut app = App::new(imaplib_inbox());
+    run(
+        &mut s,
+        &mut app,
+        b"a LOGIN alice secret\r\nb EXAMINE INBOX\r\n",
+    );
+    let r = run(
+        &mut s,
+        &mut app,
+        b"c FETCH 3 (BODY.PEEK[TEXT]<2.100> BODY[TEXT]<200.5> RFC822.HEADER)\r\n",
+    );
+    assert!(
+        r.starts_with(
+            "* 3 FETCH (BODY[TEXT]<2> {8}\r\na LMTP\r\n BODY[TEXT]<200> {0}\r\n RFC822.HEADER {"
+        ),
+        "{r}"
+    );
+    // EXAMINE: read-only, no implicit \Seen.
+    assert!(!r.contains("FLAGS"));
+    // Every literal's length equals the bytes that follow it.
+    let b = r.as_bytes();
+    let mut i = 0;
+    while let Some(p) = r[i..].find('{') {
+        let start = i + p;
+        let end = start + r[start..].find('}').unwrap();
+        let n: usize = r[start + 1..end].parse().unwrap();
+        assert_eq!(&b[end + 1..end + 3], b"\r\n");
+        let after = end + 3 + n;
+        assert!(b[after] == b' ' || b[after] == b')');
+        i = after;
+    }
 }

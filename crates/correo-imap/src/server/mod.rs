@@ -472,6 +472,7 @@ enum Ctl {
 pub struct Server {
     framer: Framer,
     core: Core,
+    held: Vec<u8>,
 }
 
 #[derive(Debug)]
@@ -513,7 +514,11 @@ impl Server {
             config,
         };
         core.greet();
-        Server { framer, core }
+        Server {
+            framer,
+            core,
+            held: Vec::new(),
+        }
     }
 
     /// The protocol state.
@@ -582,6 +587,7 @@ impl Server {
     pub fn tls_established(&mut self) {
         if self.core.mode == Mode::AwaitTls {
             self.framer.discard();
+            self.held.clear();
             self.core.tls = true;
             self.core.mode = Mode::Command;
         }
@@ -593,17 +599,31 @@ impl Server {
     }
 
     fn pump(&mut self, chunk: &[u8]) {
-        let mut chunk = chunk;
+        // Bytes not framed yet because an answer is pending are held here (the framer's
+        // `Feed` does not keep unpulled bytes when dropped).
+        let mut input: Cow<'_, [u8]> = if self.held.is_empty() {
+            Cow::Borrowed(chunk)
+        } else {
+            let mut v = std::mem::take(&mut self.held);
+            v.extend_from_slice(chunk);
+            Cow::Owned(v)
+        };
         loop {
             let mut reject = false;
+            let mut rest = Vec::new();
             {
-                let mut feed = self.framer.feed(chunk);
-                while self.core.ready() {
+                let mut feed = self.framer.feed(&input);
+                loop {
+                    if !self.core.ready() {
+                        rest = feed.remaining().to_vec();
+                        break;
+                    }
                     let Some(r) = feed.next_frame() else { break };
                     match self.core.on_frame(r) {
                         Ctl::Go => {}
                         Ctl::Reject => {
                             reject = true;
+                            rest = feed.remaining().to_vec();
                             break;
                         }
                         Ctl::Discard => {
@@ -613,11 +633,15 @@ impl Server {
                     }
                 }
             }
-            chunk = &[];
             if reject {
                 self.framer.reject_literal();
+                input = Cow::Owned(rest);
                 continue;
             }
+            if self.core.mode == Mode::Closed || self.core.mode == Mode::AwaitTls {
+                rest.clear();
+            }
+            self.held = rest;
             break;
         }
     }
