@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod auth;
 mod inspect;
 mod net;
 mod pop3;
@@ -36,6 +37,14 @@ enum Command {
     Send(send::SendArgs),
     /// Run a small mail server (SMTP into Maildirs) built from the correo crates.
     Serve(serve::ServeArgs),
+    /// DKIM: verify a message's signatures, or sign a message.
+    #[command(subcommand)]
+    Dkim(auth::DkimCommand),
+    /// SPF: evaluate a sender's policy for a client IP.
+    #[command(subcommand)]
+    Spf(auth::SpfCommand),
+    /// Print the Authentication-Results header (SPF, DKIM, DMARC) for a message.
+    Auth(auth::AuthArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +55,9 @@ fn main() -> ExitCode {
         Command::Send(args) => send::run(args),
         Command::Pop3(args) => pop3::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Dkim(cmd) => auth::run_dkim(cmd),
+        Command::Spf(cmd) => auth::run_spf(cmd),
+        Command::Auth(args) => auth::run_auth(&args),
     };
     match result {
         Ok(code) => code,
