@@ -39,7 +39,7 @@ pub(crate) enum DkimCommand {
     /// (`pass`, `fail`, `permerror`, `temperror`, with d=, s= and the reason).
     ///
     /// Exit status: 0 when at least one signature passes, 1 when none does (or there is
-    /// none), 2 on usage errors.
+    /// none), 2 on errors (bad usage, no --dns, an unreadable message or zone).
     Verify(DkimVerifyArgs),
     /// Sign a message and print it with the DKIM-Signature field prepended.
     Sign(DkimSignArgs),
@@ -245,7 +245,11 @@ fn describe(r: &DkimResult) -> String {
 
 pub(crate) fn run_dkim(cmd: DkimCommand) -> Res<ExitCode> {
     match cmd {
-        DkimCommand::Verify(a) => dkim_verify(&a),
+        // Exit 2 on errors, so that 1 always means "no signature passed".
+        DkimCommand::Verify(a) => dkim_verify(&a).or_else(|e| {
+            eprintln!("correo: {e}");
+            Ok(ExitCode::from(2))
+        }),
         DkimCommand::Sign(a) => dkim_sign(&a),
     }
 }
