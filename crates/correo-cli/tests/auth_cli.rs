@@ -549,3 +549,45 @@ fn auth_prints_spf_dkim_dmarc() {
     ));
     assert!(h.contains("dkim=none"), "{h}");
 }
+
+/// Seed 000's "Test mail": its key is not published in the seed (permerror, no key), but
+/// signing the same message with relaxed body canonicalization reproduces the seed's bh=.
+#[test]
+fn seed_test_mail_body_hash() {
+    let file = d("seed-000-testmail.eml");
+    let out = correo(&[
+        "dkim",
+        "verify",
+        "--dns",
+        &d("seed-uc3m.zone"),
+        "--now",
+        "1732387718",
+        &file,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout(&out),
+        "permerror d=lab.it.uc3m.es s=mail a=rsa-sha256 reason=\"no key for signature\"\n"
+    );
+    let signed = stdout_ok(&[
+        "dkim",
+        "sign",
+        "--key",
+        &d("dkim-vectors/keys/ed25519.seed.b64"),
+        "--domain",
+        "lab.it.uc3m.es",
+        "--selector",
+        "x",
+        "--time",
+        "0",
+        &file,
+    ]);
+    let first = signed.split("\r\nX-Original-To:").next().unwrap_or("");
+    let compact: String = first.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(
+        compact.contains(";bh=rLSo3v+b1bqsJYKmkm4Zl3PsJTwW6qzTgaQZFouOqUs=;"),
+        "{first}"
+    );
+    // --time 0 leaves t= out.
+    assert!(!compact.contains(";t="), "{first}");
+}
