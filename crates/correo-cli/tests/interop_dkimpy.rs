@@ -6,8 +6,9 @@
 //! argument (no network). Tampered body, tampered header, expired `x=` and a wrong key
 //! must fail in correo exactly where they fail in dkimpy.
 //!
-//! When `python3 -c "import dkim"` fails the tests print that they are skipped and
-//! pass, unless `CORREO_INTEROP=1` is set, in which case they fail.
+//! When `python3 -c "import dkim, nacl"` fails (dkimpy needs PyNaCl for ed25519-sha256,
+//! and installing dkimpy alone does not bring it) the tests print that they are skipped
+//! and pass, unless `CORREO_INTEROP=1` is set, in which case they fail.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -85,15 +86,18 @@ fn data(rel: &str) -> String {
 /// True when dkimpy can be used; false (after saying so) when the test is skipped.
 fn dkimpy(test: &str) -> bool {
     let ok = Command::new("python3")
-        .args(["-c", "import dkim"])
+        .args(["-c", "import dkim, nacl"])
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
         assert!(
             std::env::var("CORREO_INTEROP").as_deref() != Ok("1"),
-            "{test}: CORREO_INTEROP=1 but python3 cannot import dkim (pip install dkimpy==1.1.8)"
+            "{test}: CORREO_INTEROP=1 but python3 cannot import dkim and nacl \
+             (pip install dkimpy==1.1.8 pynacl; dkimpy needs PyNaCl for ed25519-sha256)"
         );
-        eprintln!("skipping {test}: python3 cannot import dkim (pip install dkimpy==1.1.8)");
+        eprintln!(
+            "skipping {test}: python3 cannot import dkim and nacl (pip install dkimpy==1.1.8 pynacl)"
+        );
     }
     ok
 }
