@@ -591,3 +591,66 @@ fn seed_test_mail_body_hash() {
     // --time 0 leaves t= out.
     assert!(!compact.contains(";t="), "{first}");
 }
+
+/// A null reverse-path checks the HELO name; a TIMEOUT line gives temperror; a bad
+/// record permerror with the reason.
+#[test]
+fn spf_helo_identity_timeout_and_syntax_error() {
+    let out = stdout_ok(&[
+        "spf",
+        "check",
+        "--dns",
+        &d("seed-uc3m.zone"),
+        "--ip",
+        "163.117.20.20",
+        "--sender",
+        "",
+        "--helo",
+        "lab.it.uc3m.es",
+    ]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "pass", "{out}");
+    assert!(lines.contains(&"domain: lab.it.uc3m.es"), "{out}");
+
+    let zone = write_tmp(
+        "spf-misc.zone",
+        b"slow.example. TIMEOUT\nbad.example. 60 IN TXT \"v=spf1 ip4:300.1.1.1 -all\"\n",
+    );
+    let check = |sender: &str| {
+        stdout_ok(&[
+            "spf",
+            "check",
+            "--dns",
+            &zone,
+            "--ip",
+            "192.0.2.1",
+            "--sender",
+            sender,
+        ])
+    };
+    let out = check("a@slow.example");
+    assert_eq!(out.lines().next(), Some("temperror"), "{out}");
+    let out = check("a@bad.example");
+    assert_eq!(out.lines().next(), Some("permerror"), "{out}");
+    assert!(out.contains("\nreason: "), "{out}");
+    // A malformed zone is an error naming the line.
+    let broken = write_tmp(
+        "broken.zone",
+        b"ok.example. TXT \"v=spf1 -all\"\nx. IN A not-an-ip\n",
+    );
+    let out = correo(&[
+        "spf",
+        "check",
+        "--dns",
+        &broken,
+        "--ip",
+        "192.0.2.1",
+        "--sender",
+        "a@ok.example",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("line 2"),
+        "{out:?}"
+    );
+}
