@@ -887,3 +887,110 @@ fn fetch_partial_clamps_and_literal_lengths_match() {
         i = after;
     }
 }
+
+/// correo's client against correo's server, in memory.
+#[test]
+fn client_and_server_in_memory() {
+    use correo_imap::client::{Client, ClientConfig, Event as CEvent, TlsMode};
+    use correo_imap::types::{FetchAttr, Section, SectionText, SequenceSet};
+
+    let mut server = Server::new(plain_config());
+    let mut app = App::new(imaplib_inbox());
+    let mut client = Client::new(ClientConfig {
+        tls: TlsMode::Plain,
+        ..ClientConfig::default()
+    });
+    let mut events = vec![];
+    let mut body = vec![];
+    fn shuttle_io(
+        client: &mut Client,
+        server: &mut Server,
+        app: &mut App,
+        events: &mut Vec<CEvent>,
+        body: &mut Vec<u8>,
+    ) {
+        for _ in 0..20 {
+            let mut moved = false;
+            while let Some(b) = server.poll_transmit() {
+                moved = true;
+                // One byte at a time towards the client.
+                for c in b.chunks(1) {
+                    client.receive(c);
+                }
+            }
+            while let Some(e) = client.poll_event() {
+                match e {
+                    CEvent::BodyChunk(b) => body.extend_from_slice(&b),
+                    e => events.push(e),
+                }
+            }
+            while let Some(b) = client.poll_transmit() {
+                moved = true;
+                server.receive(&b);
+                app.drive(server);
+            }
+            if !moved {
+                break;
+            }
+        }
+    }
+    macro_rules! shuttle {
+        ($c:expr, $s:expr, $a:expr) => {
+            shuttle_io($c, $s, $a, &mut events, &mut body)
+        };
+    }
+    shuttle!(&mut client, &mut server, &mut app);
+    assert!(client.has_capability("IDLE") && client.has_capability("AUTH=PLAIN"));
+    client.login(b"alice", b"secret").unwrap();
+    client.select("INBOX").unwrap();
+    client
+        .fetch(
+            false,
+            SequenceSet::single(2),
+            vec![FetchAttr::BodySection {
+                peek: true,
+                section: Section {
+                    part: vec![],
+                    text: Some(SectionText::Text),
+                },
+                partial: None,
+            }],
+        )
+        .unwrap();
+    shuttle!(&mut client, &mut server, &mut app);
+    let sel = client.selected().unwrap();
+    assert_eq!(
+        (sel.exists, sel.uid_validity, sel.uid_next),
+        (3, Some(1_795_389_645), Some(4))
+    );
+    assert!(client.has_capability("UIDPLUS"), "capabilities after LOGIN");
+    assert_eq!(
+        body,
+        b"Sent by curl.\r\n.leading dot line must be dot-stuffed\r\n"
+    );
+    let oks = events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                CEvent::Completed {
+                    status: Status::Ok,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(oks, 3);
+    // IDLE: a delivery is pushed, DONE ends it.
+    client.idle(std::time::Instant::now()).unwrap();
+    shuttle!(&mut client, &mut server, &mut app);
+    server.exists(4);
+    shuttle!(&mut client, &mut server, &mut app);
+    assert_eq!(client.selected().unwrap().exists, 4);
+    client.done().unwrap();
+    shuttle!(&mut client, &mut server, &mut app);
+    client.logout().unwrap();
+    shuttle!(&mut client, &mut server, &mut app);
+    assert!(client.is_closed());
+    assert_eq!(server.state(), correo_imap::server::State::Logout);
+}
