@@ -994,3 +994,27 @@ fn client_and_server_in_memory() {
     assert!(client.is_closed());
     assert_eq!(server.state(), correo_imap::server::State::Logout);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    /// The imaplib session gives the same output however the client's bytes are split.
+    #[test]
+    fn imaplib_session_any_split(cuts in proptest::collection::vec(1usize..200, 1..40)) {
+        let ch = chunks("imap-imaplib");
+        let client: Vec<u8> = ch.iter().filter(|c| c.0 == b'C').flat_map(|c| c.1.clone()).collect();
+        let mut app = App::new(imaplib_inbox());
+        let reference = replay(std::slice::from_ref(&client), &mut app, usize::MAX);
+        let mut pieces = vec![];
+        let mut i = 0;
+        let mut k = 0;
+        while i < client.len() {
+            let n = cuts[k % cuts.len()].min(client.len() - i);
+            pieces.push(client[i..i + n].to_vec());
+            i += n;
+            k += 1;
+        }
+        let mut app = App::new(imaplib_inbox());
+        let got = replay(&pieces, &mut app, usize::MAX);
+        proptest::prop_assert_eq!(got, reference);
+    }
+}
