@@ -195,3 +195,34 @@ fn search_keys() {
     assert_eq!(parse_date(b"\"1-Feb-1994\""), Some((1994, 2, 1)));
     assert_eq!(parse_date(b"31-Foo-1994"), None);
 }
+
+proptest::proptest! {
+    /// Arbitrary (mostly MIME-shaped) input: the bridge never panics, and section bytes
+    /// always lie within the message.
+    #[test]
+    fn bridge_never_panics(
+        body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+        part in proptest::collection::vec(0u32..4, 0..4),
+    ) {
+        let mut raw = b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: message/rfc822\r\n\r\n".to_vec();
+        raw.extend_from_slice(&body);
+        raw.extend_from_slice(b"\r\n--x--\r\n");
+        for input in [&raw[..], &body[..]] {
+            let m = Message::parse(input);
+            let _ = body_structure(&m, true);
+            let _ = envelope(&m);
+            for text in [None, Some(SectionText::Mime), Some(SectionText::Header), Some(SectionText::Text)] {
+                if let Some(Cow::Borrowed(b)) = part_section(input, &Section { part: part.clone(), text }) {
+                    if b.is_empty() {
+                        continue;
+                    }
+                    let start = (b.as_ptr() as usize).checked_sub(input.as_ptr() as usize);
+                    proptest::prop_assert!(start.is_some());
+                    let start = start.unwrap_or(0);
+                    proptest::prop_assert!(start + b.len() <= input.len());
+                }
+            }
+            let _ = correo_imap::mime::binary_part(input, &part);
+        }
+    }
+}

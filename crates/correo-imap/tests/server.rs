@@ -848,7 +848,7 @@ fn state_gating_and_login_disabled() {
     );
     assert_eq!(
         r,
-        "i BAD No mailbox selected.\r\nj BAD Error in IMAP command: Unknown command.\r\nk BAD Already authenticated.\r\n"
+        "i BAD No mailbox selected.\r\nj BAD Error in IMAP command BOGUS: Unknown command.\r\nk BAD Already authenticated.\r\n"
     );
 }
 

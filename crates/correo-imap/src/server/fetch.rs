@@ -195,19 +195,12 @@ pub fn fetch_items<'m>(
             }
             FetchAttr::BodyStructure | FetchAttr::Body => {
                 let ext = *a == FetchAttr::BodyStructure;
-                let b = match &data.body_structure {
-                    Some(b) => Some(b.clone()),
-                    None => {
-                        #[cfg(feature = "mime")]
-                        {
-                            parsed.as_ref().map(|m| crate::mime::body_structure(m, ext))
-                        }
-                        #[cfg(not(feature = "mime"))]
-                        {
-                            None
-                        }
-                    }
-                };
+                #[allow(unused_mut)]
+                let mut b = data.body_structure.clone();
+                #[cfg(feature = "mime")]
+                if b.is_none() {
+                    b = parsed.as_ref().map(|m| crate::mime::body_structure(m, ext));
+                }
                 let Some(mut b) = b else { continue };
                 if !ext {
                     strip_extensions(&mut b);

@@ -641,6 +641,17 @@ impl Server {
             if self.core.mode == Mode::Closed || self.core.mode == Mode::AwaitTls {
                 rest.clear();
             }
+            // Input piling up while the application does not answer: bounded.
+            let cap = self
+                .core
+                .config
+                .limits
+                .max_message
+                .saturating_add(self.core.config.limits.max_line_len);
+            if rest.len() > cap {
+                rest.clear();
+                self.core.bye("Too much pipelined input.");
+            }
             self.held = rest;
             break;
         }
@@ -1454,7 +1465,13 @@ impl Core {
         let selected = st == State::Selected;
         const NOT_AUTH: &str = "Not authenticated.";
         const NO_MBOX: &str = "No mailbox selected.";
-        const UNKNOWN: &str = "Error in IMAP command: Unknown command.";
+        let unknown_text = match &c.body {
+            CommandBody::Other { name, .. } => {
+                format!("Error in IMAP command {name}: Unknown command.")
+            }
+            _ => "Error in IMAP command: Unknown command.".to_owned(),
+        };
+        let unknown = unknown_text.as_str();
         let name = command_name(&c.body);
         let ev = |core: &mut Core, p: Pending, e: Event| {
             core.bad = 0;
@@ -1587,7 +1604,7 @@ impl Core {
             }
             _ if !authed => {
                 let known = !matches!(c.body, CommandBody::Other { .. });
-                self.bad(Some(&tag), if known { NOT_AUTH } else { UNKNOWN });
+                self.bad(Some(&tag), if known { NOT_AUTH } else { unknown });
             }
             CommandBody::Enable(_) if self.config.enable => {
                 self.untagged(Untagged::Enabled(Vec::new()));
@@ -1697,7 +1714,7 @@ impl Core {
             }
             _ if !selected => {
                 let known = !matches!(c.body, CommandBody::Other { .. });
-                self.bad(Some(&tag), if known { NO_MBOX } else { UNKNOWN });
+                self.bad(Some(&tag), if known { NO_MBOX } else { unknown });
             }
             CommandBody::Close => ev(self, Pending::Close, Event::Close { expunge: true }),
             CommandBody::Unselect if self.config.unselect => {
@@ -1705,7 +1722,7 @@ impl Core {
             }
             CommandBody::Expunge { uids } => {
                 if uids.is_some() && !self.config.uidplus {
-                    self.bad(Some(&tag), UNKNOWN);
+                    self.bad(Some(&tag), unknown);
                 } else if self.read_only() {
                     self.tagged(Status::No, None, "Mailbox is read-only.");
                 } else {
@@ -1828,7 +1845,7 @@ impl Core {
                     }
                 }
             }
-            _ => self.bad(Some(&tag), UNKNOWN),
+            _ => self.bad(Some(&tag), unknown),
         }
         Ctl::Go
     }
