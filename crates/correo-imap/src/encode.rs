@@ -94,7 +94,21 @@ impl W {
     }
 
     fn num(&mut self, n: u64) {
-        let _ = write!(self.cur, "{n}");
+        // Digits without the formatting machinery (SEARCH results are long lists).
+        let mut buf = [0u8; 20];
+        let mut i = buf.len();
+        let mut v = n;
+        loop {
+            i -= 1;
+            if let Some(d) = buf.get_mut(i) {
+                *d = b'0' + (v % 10) as u8;
+            }
+            v /= 10;
+            if v == 0 || i == 0 {
+                break;
+            }
+        }
+        self.cur.extend_from_slice(buf.get(i..).unwrap_or_default());
     }
 
     fn quotable(&self, b: &[u8]) -> bool {
