@@ -1018,3 +1018,66 @@ proptest::proptest! {
         proptest::prop_assert_eq!(got, reference);
     }
 }
+
+/// Lines of the raw-extensions session (LITERAL+ LOGIN, ID, ESEARCH, UID MOVE) in
+/// Dovecot's shape.
+#[test]
+fn extensions_as_dovecot() {
+    let mut s = Server::new(ServerConfig {
+        id: Some(vec![("name".into(), "Dovecot".into())]),
+        ..plain_config()
+    });
+    let mut five: Vec<Vec<u8>> = imaplib_inbox();
+    five.push(eml("delivered-alice-3.eml"));
+    five.push(eml("delivered-alice-4.eml"));
+    let mut app = App::new(five);
+    app.boxes.push(Mbox {
+        name: "Archive".into(),
+        validity: 1_795_389_646,
+        next: 3,
+        msgs: vec![],
+        special: None,
+    });
+    run(&mut s, &mut app, b"");
+    let r = run(
+        &mut s,
+        &mut app,
+        b"a1 LOGIN {5+}\r\nalice {6+}\r\nsecret\r\n",
+    );
+    assert!(r.starts_with("a1 OK [CAPABILITY IMAP4rev1 ") && r.ends_with("] Logged in\r\n"));
+    let r = run(&mut s, &mut app, b"a2 ID (\"name\" \"peers-verify\")\r\n");
+    assert_eq!(r, "* ID (\"name\" \"Dovecot\")\r\na2 OK ID completed.\r\n");
+    let r = run(&mut s, &mut app, b"a3 ENABLE CONDSTORE\r\n");
+    // CONDSTORE is not implemented: nothing is enabled.
+    assert_eq!(r, "* ENABLED\r\na3 OK Enabled.\r\n");
+    run(&mut s, &mut app, b"a5 SELECT INBOX\r\n");
+    let r = run(
+        &mut s,
+        &mut app,
+        b"a7 SEARCH RETURN (MIN MAX COUNT) ALL\r\n",
+    );
+    assert_eq!(
+        r,
+        "* ESEARCH (TAG \"a7\") MIN 1 MAX 5 COUNT 5\r\na7 OK Search completed.\r\n"
+    );
+    let r = run(&mut s, &mut app, b"a8 UID SEARCH RETURN () 2:4\r\n");
+    assert_eq!(
+        r,
+        "* ESEARCH (TAG \"a8\") UID ALL 2:4\r\na8 OK Search completed.\r\n"
+    );
+    let r = run(&mut s, &mut app, b"a12 UID MOVE 3 Archive\r\n");
+    assert_eq!(
+        r,
+        "* OK [COPYUID 1795389646 3 3] Moved UIDs.\r\n* 3 EXPUNGE\r\na12 OK Move completed.\r\n"
+    );
+    assert_eq!((s.uid_of(3), s.seq_of(5)), (Some(4), Some(4)));
+    let r = run(
+        &mut s,
+        &mut app,
+        b"a15 FETCH 9 FLAGS\r\na16 UNSELECT\r\na17 FETCH 1 FLAGS\r\n",
+    );
+    assert_eq!(
+        r,
+        "a15 BAD Error in IMAP command FETCH: Invalid messageset\r\na16 OK Unselect completed.\r\na17 BAD No mailbox selected.\r\n"
+    );
+}

@@ -427,7 +427,7 @@ enum Pending {
         is_move: bool,
     },
     Expunge,
-    Close,
+    Close(&'static str),
     Search {
         uid: bool,
         ret: Option<Vec<SearchReturn>>,
@@ -930,7 +930,7 @@ impl Server {
                     return;
                 }
             }
-            Pending::Close => {
+            Pending::Close(_) => {
                 c.selected = None;
                 c.state = State::Authenticated;
             }
@@ -960,7 +960,7 @@ impl Server {
             Pending::Copy { is_move: false } => "Copy completed.",
             Pending::Copy { is_move: true } => "Move completed.",
             Pending::Expunge => "Expunge completed.",
-            Pending::Close => "Close completed.",
+            Pending::Close(t) => t,
             Pending::Search { .. } => "Search completed.",
             Pending::Select { .. } => "Select failed",
             Pending::Login | Pending::Auth => "",
@@ -979,7 +979,7 @@ impl Server {
 
     /// The message with `uid` was removed from the selected mailbox.
     pub fn expunged(&mut self, uid: u32) {
-        if self.core.pending == Some(Pending::Close) {
+        if matches!(self.core.pending, Some(Pending::Close(_))) {
             return;
         }
         self.core.update(Update::Expunge(uid));
@@ -1716,9 +1716,17 @@ impl Core {
                 let known = !matches!(c.body, CommandBody::Other { .. });
                 self.bad(Some(&tag), if known { NO_MBOX } else { unknown });
             }
-            CommandBody::Close => ev(self, Pending::Close, Event::Close { expunge: true }),
+            CommandBody::Close => ev(
+                self,
+                Pending::Close("Close completed."),
+                Event::Close { expunge: true },
+            ),
             CommandBody::Unselect if self.config.unselect => {
-                ev(self, Pending::Close, Event::Close { expunge: false });
+                ev(
+                    self,
+                    Pending::Close("Unselect completed."),
+                    Event::Close { expunge: false },
+                );
             }
             CommandBody::Expunge { uids } => {
                 if uids.is_some() && !self.config.uidplus {
