@@ -58,9 +58,9 @@ use crate::decode::base64::encode_lines;
 use crate::decode::qp::{self, QpMode};
 use crate::decode::{TransferEncoding, choose_encoding};
 use crate::header::{
-    Address, ContentDisposition, ContentType, DateTime, Disposition, EncodeError, Group, Mailbox,
-    encode_address_list, encode_msg_id, encode_param_rfc2047, encode_unstructured, fold_into,
-    is_valid_field_name,
+    Address, ContentDisposition, ContentType, DateTime, Disposition, EncodeError, FOLD_WIDTH,
+    Group, MAX_LINE, Mailbox, encode_address_list, encode_msg_id, encode_param_rfc2047,
+    encode_unstructured, fold_into, is_valid_field_name,
 };
 
 /// What the transport that will carry the message allows.
@@ -528,11 +528,67 @@ struct Planner {
     counter: u64,
 }
 
+/// Writes `name: value` folded at 78 columns (at whitespace), ending in CRLF. Unlike
+/// [`fold_into`], never folds right after the colon: Python's `email` reads a value that
+/// starts on a continuation line with a leading space.
 fn field(out: &mut Vec<u8>, name: &str, value: &str) -> Result<(), BuildError> {
-    fold_into(out, name, value).map_err(|source| BuildError::Header {
+    let err = |source| BuildError::Header {
         field: name.to_owned(),
         source,
-    })
+    };
+    if !is_valid_field_name(name) {
+        return Err(err(EncodeError::InvalidFieldName));
+    }
+    if let Some(offset) = value.bytes().position(|b| b == b'\r' || b == b'\n') {
+        return Err(err(EncodeError::LineBreak { offset }));
+    }
+    let value = value.trim_start_matches([' ', '\t']);
+    if value.is_empty() {
+        // Let the shared folder handle the degenerate case the same way.
+        return fold_into(out, name, value).map_err(err);
+    }
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b": ");
+    let mut col = name.len() + 2;
+    let v = value.as_bytes();
+    let is_ws = |b: u8| b == b' ' || b == b'\t';
+    // Chunks start at a whitespace byte followed by a non-whitespace byte.
+    let mut start = 0;
+    let push = |out: &mut Vec<u8>, chunk: &[u8], col: &mut usize, first: bool| {
+        if !first && *col + chunk.len() > FOLD_WIDTH {
+            out.extend_from_slice(b"\r\n");
+            *col = 0;
+        }
+        out.extend_from_slice(chunk);
+        *col += chunk.len();
+        if *col > MAX_LINE {
+            return Err(EncodeError::LineTooLong);
+        }
+        Ok(())
+    };
+    let mut i = 1;
+    while i < v.len() {
+        if v.get(i).copied().is_some_and(is_ws) && v.get(i + 1).is_some_and(|&b| !is_ws(b)) {
+            push(
+                out,
+                v.get(start..i).unwrap_or_default(),
+                &mut col,
+                start == 0,
+            )
+            .map_err(err)?;
+            start = i;
+        }
+        i += 1;
+    }
+    push(
+        out,
+        v.get(start..).unwrap_or_default(),
+        &mut col,
+        start == 0,
+    )
+    .map_err(err)?;
+    out.extend_from_slice(b"\r\n");
+    Ok(())
 }
 
 fn enc<T>(name: &str, r: Result<T, EncodeError>) -> Result<T, BuildError> {
