@@ -179,13 +179,13 @@ impl App {
                 });
                 s.complete(Status::Ok, None, "");
             }
-            Event::List { lsub, .. } => {
+            Event::List { lsub, options, .. } => {
                 let names: Vec<_> = self
                     .boxes
                     .iter()
-                    .map(|b| (b.name.clone(), b.special))
+                    .map(|b| (b.name.clone(), b.special, b.msgs.len() as u64))
                     .collect();
-                for (name, special) in names {
+                for (name, special, count) in names {
                     if lsub || name.contains('/') {
                         continue;
                     }
@@ -196,9 +196,15 @@ impl App {
                     s.list_item(ListItem {
                         attributes,
                         delimiter: Some(b'/'),
-                        mailbox: Mailbox(Cow::Owned(name.into_bytes())),
+                        mailbox: Mailbox(Cow::Owned(name.clone().into_bytes())),
                         extended: None,
                     });
+                    if options.status.is_some() {
+                        s.status(
+                            Mailbox(Cow::Owned(name.into_bytes())),
+                            vec![(StatusItem::Messages, count)],
+                        );
+                    }
                 }
                 s.complete(Status::Ok, None, "");
             }
@@ -1047,6 +1053,15 @@ fn extensions_as_dovecot() {
     assert!(r.starts_with("a1 OK [CAPABILITY IMAP4rev1 ") && r.ends_with("] Logged in\r\n"));
     let r = run(&mut s, &mut app, b"a2 ID (\"name\" \"peers-verify\")\r\n");
     assert_eq!(r, "* ID (\"name\" \"Dovecot\")\r\na2 OK ID completed.\r\n");
+    let r = run(
+        &mut s,
+        &mut app,
+        b"a4 LIST \"\" \"*\" RETURN (SPECIAL-USE STATUS (MESSAGES))\r\n",
+    );
+    assert!(
+        r.contains("* LIST (\\HasNoChildren) \"/\" INBOX\r\n* STATUS INBOX (MESSAGES 5)\r\n"),
+        "{r}"
+    );
     let r = run(&mut s, &mut app, b"a3 ENABLE CONDSTORE\r\n");
     // CONDSTORE is not implemented: nothing is enabled.
     assert_eq!(r, "* ENABLED\r\na3 OK Enabled.\r\n");

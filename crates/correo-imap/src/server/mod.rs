@@ -130,6 +130,9 @@ pub struct ServerConfig {
     pub list_extended: bool,
     /// `ESEARCH` (SEARCH RETURN).
     pub esearch: bool,
+    /// `BINARY` (FETCH BINARY[...] decoded by correo-mime; advertised only with the `mime`
+    /// feature).
+    pub binary: bool,
     /// Largest APPEND message accepted, in bytes (`NO [TOOBIG]` over it).
     pub max_append: u64,
     /// Framing and grammar limits (line, non-message literals, depth, items).
@@ -166,6 +169,7 @@ impl Default for ServerConfig {
             special_use: true,
             list_extended: true,
             esearch: true,
+            binary: true,
             max_append: 64 << 20,
             limits: Limits::default(),
             leniency: Leniency::default(),
@@ -770,9 +774,13 @@ impl Server {
         self.core.untagged(u);
     }
 
-    /// Sends the STATUS line for the pending STATUS.
+    /// Sends a STATUS line for the pending STATUS (or LIST with `RETURN (STATUS ...)`).
     pub fn status(&mut self, mailbox: Mailbox<'_>, items: Vec<(StatusItem<'_>, u64)>) {
-        if self.core.pending != Some(Pending::Status) {
+        // Also during LIST ... RETURN (STATUS (...)) (LIST-STATUS), after each LIST line.
+        if !matches!(
+            self.core.pending,
+            Some(Pending::Status | Pending::List { lsub: false })
+        ) {
             return;
         }
         self.core
@@ -1156,6 +1164,7 @@ impl Core {
                 (c.esearch, "ESEARCH"),
                 (c.move_command, "MOVE"),
                 (c.special_use, "SPECIAL-USE"),
+                (c.binary && cfg!(feature = "mime"), "BINARY"),
             ] {
                 if on {
                     v.push(name.into());
