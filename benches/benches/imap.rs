@@ -8,6 +8,9 @@
 //!   pass) against one parse of the whole buffer by each peer (their best case; retrying
 //!   after every read, as a client must, is quadratic and left out to keep the run short).
 //! - `imap_encode_*`: encoding the same FETCH and SEARCH responses.
+//!
+//! `cargo bench -p correo-benches --bench imap -- --warm-up-time 1 --measurement-time 3`
+#![allow(missing_docs)] // criterion_group! generates undocumented functions
 
 use std::hint::black_box;
 
@@ -21,9 +24,8 @@ use imap_codec::decode::Decoder;
 use imap_codec::encode::Encoder;
 
 fn fetch_line() -> Vec<u8> {
-    let addr = |n: usize| {
-        format!("(\"Person Number {n}\" NIL \"person.number{n}\" \"example.org\")")
-    };
+    let addr =
+        |n: usize| format!("(\"Person Number {n}\" NIL \"person.number{n}\" \"example.org\")");
     let to: String = (0..6).map(addr).collect();
     let cc: String = (6..10).map(addr).collect();
     let line = format!(
@@ -49,7 +51,14 @@ fn bench_fetch(c: &mut Criterion) {
     let mut g = c.benchmark_group("imap_fetch_1_6k");
     g.throughput(Throughput::Bytes(line.len() as u64));
     g.bench_function("correo", |b| {
-        b.iter(|| black_box(parse_response(RawMessage::new(black_box(&line)), &len, &lim)).is_ok());
+        b.iter(|| {
+            black_box(parse_response(
+                RawMessage::new(black_box(&line)),
+                &len,
+                &lim,
+            ))
+            .is_ok()
+        });
     });
     g.bench_function("correo_framed", |b| {
         let mut framer = Framer::new(Side::Client, lim, true);

@@ -5,13 +5,15 @@
 
 use std::time::{Duration, Instant};
 
+use correo_imap::Limits;
 use correo_imap::client::{Client, ClientConfig, TlsMode};
 use correo_imap::types::*;
-use correo_imap::Limits;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&ctl, input)) = data.split_first() else { return };
+    let Some((&ctl, input)) = data.split_first() else {
+        return;
+    };
     let tls = match ctl & 3 {
         0 => TlsMode::Plain,
         1 => TlsMode::StartTlsRequired,
@@ -19,7 +21,12 @@ fuzz_target!(|data: &[u8]| {
     };
     let config = ClientConfig {
         tls,
-        limits: Limits { max_depth: 64, max_items: 10_000, max_line_len: 4096, ..Limits::default() },
+        limits: Limits {
+            max_depth: 64,
+            max_items: 10_000,
+            max_line_len: 4096,
+            ..Limits::default()
+        },
         ..ClientConfig::default()
     };
     let mut c = Client::new(config);
@@ -33,10 +40,19 @@ fuzz_target!(|data: &[u8]| {
             issued = true;
             let _ = c.login(b"user", b"p\"w\r\n");
             let _ = c.select("Entw\u{fc}rfe");
-            let _ = c.fetch(true, SequenceSet::range(SeqNum::Value(1), SeqNum::Largest), vec![FetchAttr::Flags, FetchAttr::Uid]);
+            let _ = c.fetch(
+                true,
+                SequenceSet::range(SeqNum::Value(1), SeqNum::Largest),
+                vec![FetchAttr::Flags, FetchAttr::Uid],
+            );
             let _ = c.command(CommandBody::Append {
                 mailbox: Mailbox::from_unicode("INBOX", false),
-                messages: vec![AppendMessage { flags: None, date: None, binary: false, data: BodyData::Streamed(3) }],
+                messages: vec![AppendMessage {
+                    flags: None,
+                    date: None,
+                    binary: false,
+                    data: BodyData::Streamed(3),
+                }],
             });
         }
         if ctl & 4 != 0 {

@@ -9,7 +9,11 @@ use correo_imap::{Leniency, Limits};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let limits = Limits { max_depth: 64, max_items: 10_000, ..Limits::default() };
+    let limits = Limits {
+        max_depth: 64,
+        max_items: 10_000,
+        ..Limits::default()
+    };
     for kind in [ClientLineKind::AuthenticateData, ClientLineKind::IdleDone] {
         let _ = parse_client_line(RawMessage::new(data), kind, &Leniency::default(), &limits);
     }
@@ -17,11 +21,17 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     for lp in [false, true] {
-        let opts = EncodeOptions { literal_plus: lp, ..EncodeOptions::default() };
+        let opts = EncodeOptions {
+            literal_plus: lp,
+            ..EncodeOptions::default()
+        };
         let w1 = join(&encode_command(&v1, &opts));
         let v2 = match parse_command(RawMessage::new(&w1), &Leniency::default(), &limits) {
             Ok(v) => v,
-            Err(e) => panic!("re-parse of {:?} failed: {e}\nvalue {v1:?}", String::from_utf8_lossy(&w1)),
+            Err(e) => panic!(
+                "re-parse of {:?} failed: {e}\nvalue {v1:?}",
+                String::from_utf8_lossy(&w1)
+            ),
         };
         let w2 = join(&encode_command(&v2, &opts));
         assert_eq!(w1, w2, "encoding not stable");

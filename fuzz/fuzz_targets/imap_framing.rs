@@ -2,8 +2,8 @@
 //! Framing: whatever the chunking (driven by the input), the frames are the same as with
 //! the input whole; both sides; small limits so that the error paths are reached.
 
-use correo_imap::frame::{Frame, Framer, Side};
 use correo_imap::Limits;
+use correo_imap::frame::{Frame, Framer, Side};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Debug, PartialEq, Eq)]
@@ -47,9 +47,17 @@ fn run(side: Side, limits: Limits, bare_lf: bool, chunks: &[&[u8]]) -> Vec<Ev> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&ctl, rest)) = data.split_first() else { return };
-    let Some((&sizes, input)) = rest.split_first() else { return };
-    let side = if ctl & 1 == 0 { Side::Client } else { Side::Server };
+    let Some((&ctl, rest)) = data.split_first() else {
+        return;
+    };
+    let Some((&sizes, input)) = rest.split_first() else {
+        return;
+    };
+    let side = if ctl & 1 == 0 {
+        Side::Client
+    } else {
+        Side::Server
+    };
     let bare_lf = ctl & 2 != 0;
     let limits = Limits {
         max_line_len: 16 + usize::from(ctl >> 4) * 8,

@@ -82,10 +82,10 @@ mod config;
 pub mod encode;
 pub mod error;
 pub mod frame;
-pub mod parse;
-pub mod server;
 #[cfg(feature = "mime")]
 pub mod mime;
+pub mod parse;
+pub mod server;
 pub mod types;
 pub mod utf7;
 
