@@ -479,3 +479,46 @@ fn append_streams_the_body() {
         matches!(&ev[0], Event::Completed { text, .. } if text.code == Some(Code::AppendUid { validity: 38505, uids: SequenceSet::single(3955) }))
     );
 }
+
+#[test]
+fn compress_hands_back_the_compressed_tail() {
+    let mut c = Client::new(ClientConfig::default());
+    feed(
+        &mut c,
+        b"* OK [CAPABILITY IMAP4rev1 COMPRESS=DEFLATE] hi\r\n",
+        usize::MAX,
+    );
+    c.command(CommandBody::Compress("DEFLATE".into())).unwrap();
+    assert_eq!(sent(&mut c), b"a1 COMPRESS DEFLATE\r\n");
+    let ev = feed(
+        &mut c,
+        b"a1 OK DEFLATE active\r\n\x78\x9c\x01\x02",
+        usize::MAX,
+    );
+    assert!(matches!(
+        &ev[0],
+        Event::Completed {
+            command: "COMPRESS",
+            ..
+        }
+    ));
+    assert_eq!(
+        ev[1],
+        Event::CompressionActive {
+            remaining: b"\x78\x9c\x01\x02".to_vec()
+        }
+    );
+    // The caller now feeds inflated bytes.
+    let ev = feed(&mut c, b"* 2 EXISTS\r\n", usize::MAX);
+    assert_eq!(ev, [Event::Untagged(Untagged::Exists(2))]);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    #[test]
+    fn seed_session_at_random_splits(split in 1usize..64) {
+        let (whole, _, _) = seed_session(usize::MAX);
+        let (ev, _, _) = seed_session(split);
+        proptest::prop_assert_eq!(ev, whole);
+    }
+}
