@@ -9,9 +9,12 @@
 //! - [`types`]: commands, responses and the values in them (BODYSTRUCTURE, ENVELOPE,
 //!   sequence sets, sections, typed response codes incl. RFC 5530), borrowed (`Cow`) with
 //!   an owned form (`into_static`).
-//! - [`parse`] and [`encode`]: the grammar in both directions (RFC 3501, RFC 9051 and the
-//!   extensions listed in the README), with [`Leniency`] as a runtime setting and
-//!   [`Limits`] on every buffer, list and depth.
+//! - [`parse`] and [`encode`]: the grammar in both directions (RFC 3501, RFC 9051, and
+//!   LITERAL+/-, IDLE, ENABLE, ID, NAMESPACE, UNSELECT, UIDPLUS, MOVE, SASL-IR, SPECIAL-USE,
+//!   CHILDREN, ESEARCH, LIST-EXTENDED, LIST-STATUS, CONDSTORE/QRESYNC, BINARY, SORT/THREAD,
+//!   QUOTA, UTF8=ACCEPT, APPENDLIMIT, STATUS=SIZE, OBJECTID, SAVEDATE, WITHIN, SEARCHRES,
+//!   PREVIEW, COMPRESS, Gmail's X-GM-*; METADATA and unknown extensions are kept raw), with
+//!   [`Leniency`] as a runtime setting and [`Limits`] on every buffer, list and depth.
 //! - [`client`]: the client state machine.
 //! - [`utf7`]: modified UTF-7 mailbox names.
 //!
