@@ -84,7 +84,7 @@ fn addrs(list: Option<AddressList<'_>>) -> Vec<Addr> {
 fn top_of(info: &PartInfo) -> Top {
     let h = parse_block(&info.header_raw);
     Top {
-        subject: h.subject().map(|s| s.into_owned()),
+        subject: h.subject().map(std::borrow::Cow::into_owned),
         from: addrs(h.addresses("From")),
         to: addrs(h.addresses("To")),
         cc: addrs(h.addresses("Cc")),
@@ -92,7 +92,7 @@ fn top_of(info: &PartInfo) -> Top {
             .get("Date")
             .and_then(|f| DateTime::parse(f.value).ok())
             .map(|d| d.to_rfc3339()),
-        message_id: h.message_id().map(|s| s.into_owned()),
+        message_id: h.message_id().map(std::borrow::Cow::into_owned),
     }
 }
 
