@@ -81,10 +81,12 @@ fn check(msg: &Message<'_>, idx: usize, sp: &Spec) {
         Spec::Text(x) => assert_eq!(p.text(), crlf(x)),
         Spec::Att(name, data) => {
             assert_eq!(&*p.decoded(), data.as_slice());
-            if let Some(n) = name {
-                if !n.trim().is_empty() && n.trim() == n {
+            match name {
+                Some(n) if !n.trim().is_empty() && n.trim() == n => {
                     assert_eq!(p.filename().as_deref(), Some(n.as_str()));
                 }
+                Some(_) => {}
+                None => assert_eq!(p.filename(), None),
             }
         }
         Spec::Multi(kids) => {
