@@ -17,6 +17,7 @@ use rustls::ServerConfig;
 
 use crate::net::{self, Conn};
 
+pub(crate) mod imap;
 pub(crate) mod pop3;
 pub(crate) mod smtp;
 pub(crate) mod store;
@@ -191,12 +192,8 @@ fn serve_connection(service: Service, stream: TcpStream, ctx: &Ctx) -> io::Resul
     match service {
         Service::Smtp | Service::Smtps => smtp::handle(conn, ctx, service.implicit_tls()),
         Service::Pop3 | Service::Pop3s => pop3::handle(conn, ctx, service.implicit_tls()),
-        Service::Imap | Service::Imaps => handle_unavailable(conn, "IMAP"),
+        Service::Imap | Service::Imaps => imap::handle(conn, ctx, service.implicit_tls()),
     }
-}
-
-fn handle_unavailable(_conn: Conn, what: &str) -> io::Result<()> {
-    Err(io::Error::other(format!("{what} is not served yet")))
 }
 
 /// Options shared by `correo serve` and the tour: where mail lives and who may use it.
@@ -289,6 +286,12 @@ pub(crate) struct ServeArgs {
     /// Serve POP3 over implicit TLS on this address.
     #[arg(long, value_name = "ADDR")]
     pub(crate) pop3s: Option<SocketAddr>,
+    /// Serve IMAP on this address (STARTTLS when a certificate is given).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) imap: Option<SocketAddr>,
+    /// Serve IMAP over implicit TLS on this address.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) imaps: Option<SocketAddr>,
     /// Certificate chain (PEM) for STARTTLS and the implicit-TLS ports.
     #[arg(long, value_name = "PEM", requires = "tls_key")]
     pub(crate) tls_cert: Option<PathBuf>,
@@ -309,10 +312,18 @@ pub(crate) struct ServeArgs {
 /// Default ports when no listener is named: loopback, unprivileged.
 const DEFAULT_SMTP: &str = "127.0.0.1:2525";
 const DEFAULT_POP3: &str = "127.0.0.1:2110";
+const DEFAULT_IMAP: &str = "127.0.0.1:2143";
 
 pub(crate) fn run(args: ServeArgs) -> Result<std::process::ExitCode, Box<dyn std::error::Error>> {
     let mut binds = Vec::new();
-    let any = [args.smtp, args.smtps, args.pop3, args.pop3s]
+    let any = [
+        args.smtp,
+        args.smtps,
+        args.pop3,
+        args.pop3s,
+        args.imap,
+        args.imaps,
+    ]
         .iter()
         .any(Option::is_some);
     let defaults = !any && args.maildir.is_none() && args.users.is_none();
@@ -328,9 +339,16 @@ pub(crate) fn run(args: ServeArgs) -> Result<std::process::ExitCode, Box<dyn std
     if let Some(a) = args.pop3s {
         binds.push((Service::Pop3s, a));
     }
+    if let Some(a) = args.imap {
+        binds.push((Service::Imap, a));
+    }
+    if let Some(a) = args.imaps {
+        binds.push((Service::Imaps, a));
+    }
     if !any {
         binds.push((Service::Smtp, DEFAULT_SMTP.parse()?));
         binds.push((Service::Pop3, DEFAULT_POP3.parse()?));
+        binds.push((Service::Imap, DEFAULT_IMAP.parse()?));
     }
     let setup = Setup {
         maildir: args.maildir.clone(),
