@@ -282,6 +282,7 @@ pub(crate) fn handle(mut conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Resul
                         if ctx.store.set_flags(u, &s.name, uid, f).is_ok() {
                             m.flags = f;
                         }
+                        repath(ctx, u, s);
                     }
                 }
                 Event::Store {
@@ -310,6 +311,7 @@ pub(crate) fn handle(mut conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Resul
                                 Err(e) => failed = Some(e),
                             }
                         }
+                        repath(ctx, u, s);
                     }
                     match failed {
                         Some(e) => no(&mut server, &e),
@@ -461,6 +463,18 @@ pub(crate) fn handle(mut conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Resul
             return Ok(());
         }
         server.receive(buf.get(..n).unwrap_or_default());
+    }
+}
+
+/// Follows renamed files (flag changes move them) without reporting anything.
+fn repath(ctx: &Ctx, user: &str, sel: &mut Selected) {
+    let Ok(state) = ctx.store.scan(user, &sel.name) else {
+        return;
+    };
+    for m in &mut sel.messages {
+        if let Some(n) = state.messages.iter().find(|n| n.uid == m.uid) {
+            m.path.clone_from(&n.path);
+        }
     }
 }
 
