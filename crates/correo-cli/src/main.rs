@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod auth;
+mod imap;
 mod inspect;
 mod net;
 mod pop3;
@@ -33,6 +34,8 @@ enum Command {
     Sasl(sasl::SaslCommand),
     /// Run POP3 commands against a server and print the transcript.
     Pop3(pop3::Pop3Args),
+    /// Run IMAP commands against a server and print the transcript.
+    Imap(imap::ImapArgs),
     /// Send a message file via SMTP (STARTTLS or implicit TLS, AUTH).
     Send(send::SendArgs),
     /// Run a small mail server (SMTP into Maildirs) built from the correo crates.
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Command::Sasl(cmd) => sasl::run(cmd),
         Command::Send(args) => send::run(args),
         Command::Pop3(args) => pop3::run(args),
+        Command::Imap(args) => imap::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Dkim(cmd) => auth::run_dkim(cmd),
         Command::Spf(cmd) => auth::run_spf(cmd),
