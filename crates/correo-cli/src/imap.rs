@@ -204,9 +204,12 @@ impl Session {
             buf: vec![0u8; 64 * 1024],
         };
         let mut events = session.wait(|evs| evs.iter().any(|e| matches!(e, Event::Greeting(_))))?;
-        if mode == TlsMode::StartTlsRequired {
-            session.client.starttls()?;
+        // In StartTlsRequired mode the machine sends STARTTLS on its own after the greeting.
+        if mode == TlsMode::StartTlsRequired && !session.client.is_tls() {
             events.extend(session.wait(|_| true)?);
+        }
+        if mode != TlsMode::Plain && !session.client.is_tls() {
+            return Err("STARTTLS did not complete".into());
         }
         Ok((session, events))
     }
