@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::process::Command;
+
 use common::*;
 
 const IMAPLIB: &str = r#"
@@ -125,4 +127,189 @@ fn imaplib_to_correo_serve() {
     assert!(String::from_utf8_lossy(&body).contains("Subject: prueba de correo"));
     // EXPUNGE removed the original: four left in INBOX (three plus the IDLE one).
     assert_eq!(serve.inbox("alice").len(), 4);
+}
+
+#[test]
+fn correo_imap_to_dovecot() {
+    let Some(peers) = Peers::start("imap_dovecot", 600) else {
+        return;
+    };
+    let dir = temp_dir("imap-dovecot");
+    let msg = "From: bob@localhost\r\nTo: alice@localhost\r\nSubject: prueba\r\nMessage-ID: <i1@localhost>\r\n\
+Date: Sat, 23 Nov 2024 19:55:10 +0100\r\n\r\nprimera linea\r\nsegunda linea\r\n";
+    std::fs::write(dir.join("msg.eml"), msg).unwrap();
+    let sent = Command::new(correo())
+        .arg("send")
+        .arg("--server")
+        .arg(format!("127.0.0.1:{}", peers.port("SMTP_PORT")))
+        .arg("--ca")
+        .arg(peers.ca())
+        .args(["--from", "bob@localhost", "--to", "alice@localhost"])
+        .arg(dir.join("msg.eml"))
+        .output()
+        .unwrap();
+    assert!(
+        sent.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sent.stderr)
+    );
+    let stored = peers.wait_for_mail("alice", 1);
+    assert_eq!(stored.len(), 1);
+    let out_file = dir.join("text.eml");
+    let out = Command::new(correo())
+        .arg("imap")
+        .arg("--server")
+        .arg(format!("localhost:{}", peers.port("IMAP_PORT")))
+        .arg("--starttls")
+        .arg("--ca")
+        .arg(peers.ca())
+        .args(["--user", "alice", "--password", "secret"])
+        .args([
+            "capability",
+            "list",
+            "select",
+            "INBOX",
+            "status",
+            "INBOX",
+            "(MESSAGES UNSEEN)",
+        ])
+        .args(["fetch", "1", "(BODY.PEEK[TEXT])", "--out"])
+        .arg(&out_file)
+        .args([
+            "search",
+            "SUBJECT prueba",
+            "create",
+            "laboratorio/prueba",
+            "copy",
+            "1",
+            "laboratorio/prueba",
+        ])
+        .args(["store", "1", "+FLAGS (\\Deleted)", "idle", "1"])
+        .output()
+        .unwrap();
+    let transcript = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "correo imap failed:\n{transcript}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        transcript.contains("S: * STATUS INBOX (MESSAGES 1 UNSEEN 1)"),
+        "{transcript}"
+    );
+    assert!(transcript.contains("S: * SEARCH 1"), "{transcript}");
+    assert!(transcript.contains("[COPYUID "), "{transcript}");
+    assert!(transcript.contains("+ idling"), "{transcript}");
+    let got = std::fs::read(&out_file).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&got).replace("\r\n", "\n"),
+        "primera linea\nsegunda linea\n"
+    );
+    // A command the server refuses makes the exit status non-zero.
+    let out = Command::new(correo())
+        .arg("imap")
+        .arg("--server")
+        .arg(format!("localhost:{}", peers.port("IMAP_PORT")))
+        .arg("--starttls")
+        .arg("--ca")
+        .arg(peers.ca())
+        .args([
+            "--user",
+            "alice",
+            "--password",
+            "secret",
+            "select",
+            "no-such-mailbox",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// APPENDs the same bytes to a server and prints `FETCH 1 (BODYSTRUCTURE ENVELOPE)`.
+const APPEND_FETCH: &str = r"
+import imaplib, ssl, sys
+port, ca, path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+m = imaplib.IMAP4('localhost', port)
+m.starttls(ssl_context=ssl.create_default_context(cafile=ca))
+m.login('alice', 'secret')
+m.create('cmp')
+typ, data = m.append('cmp', None, None, open(path, 'rb').read()); assert typ == 'OK', data
+m.select('cmp')
+typ, data = m.fetch('1', '(BODYSTRUCTURE)'); assert typ == 'OK', data
+print(data[0].decode().split('BODYSTRUCTURE ', 1)[1][:-1])
+typ, data = m.fetch('1', '(ENVELOPE)'); assert typ == 'OK', data
+print(data[0].decode().split('ENVELOPE ', 1)[1][:-1])
+m.logout()
+";
+
+#[test]
+fn bodystructure_and_envelope_match_dovecot() {
+    if !require(
+        "bodystructure_and_envelope_match_dovecot",
+        "python3",
+        &["-c", "import imaplib, ssl"],
+    ) {
+        return;
+    }
+    let Some(peers) = Peers::start("imap_bodystructure", 610) else {
+        return;
+    };
+    let dir = temp_dir("imap-bs");
+    let msg = "From: =?utf-8?q?Bob_Ni=C3=B1o?= <bob@localhost>\r\nTo: alice@localhost, \"Carol C\" <carol@example.org>\r\n\
+Cc: dave@example.org\r\nSubject: prueba de estructura\r\nMessage-ID: <bs1@localhost>\r\nIn-Reply-To: <p0@localhost>\r\n\
+Date: Sat, 23 Nov 2024 19:55:10 +0100\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n\
+--outer\r\nContent-Type: multipart/alternative; boundary=\"inner\"\r\n\r\n\
+--inner\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nHola =C3=B1\r\nsegunda\r\n\
+--inner\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Hola</p>\r\n--inner--\r\n\
+--outer\r\nContent-Type: application/pdf; name=\"a.pdf\"\r\nContent-Disposition: attachment; filename=\"a.pdf\"\r\n\
+Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--outer--\r\n";
+    std::fs::write(dir.join("msg.eml"), msg).unwrap();
+    let Some((cert, key)) = make_cert(&dir) else {
+        assert!(!interop_required(), "openssl missing and CORREO_INTEROP=1");
+        eprintln!("skipped: bodystructure_and_envelope_match_dovecot: openssl not found");
+        return;
+    };
+    std::fs::write(dir.join("users"), "alice:secret\n").unwrap();
+    let serve = Serve::start(
+        &dir.join("mail"),
+        &[
+            "--users",
+            dir.join("users").to_str().unwrap(),
+            "--imap",
+            "127.0.0.1:0",
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    let path = dir.join("msg.eml");
+    let (ok, ours, err) = python(
+        APPEND_FETCH,
+        &[
+            &serve.port("imap").to_string(),
+            cert.to_str().unwrap(),
+            path.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "correo serve:\n{ours}\n{err}");
+    let (ok, theirs, err) = python(
+        APPEND_FETCH,
+        &[
+            &peers.port("IMAP_PORT").to_string(),
+            peers.ca().to_str().unwrap(),
+            path.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "dovecot:\n{theirs}\n{err}");
+    let ours: Vec<&str> = ours.lines().collect();
+    let theirs: Vec<&str> = theirs.lines().collect();
+    assert_eq!(ours.len(), 2, "{ours:?}");
+    assert_eq!(ours[0], theirs[0], "BODYSTRUCTURE differs");
+    assert_eq!(ours[1], theirs[1], "ENVELOPE differs");
 }
