@@ -7,7 +7,10 @@
 //!   decoders, and the encoders the builder uses.
 //! - [`charset`]: text in any charset to Unicode (encoding_rs, plus UTF-7).
 //! - [`defect`]: what was wrong with a message, recorded, never silently dropped.
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod build;
 pub mod charset;

@@ -317,15 +317,10 @@ const DEFAULT_IMAP: &str = "127.0.0.1:2143";
 pub(crate) fn run(args: ServeArgs) -> Result<std::process::ExitCode, Box<dyn std::error::Error>> {
     let mut binds = Vec::new();
     let any = [
-        args.smtp,
-        args.smtps,
-        args.pop3,
-        args.pop3s,
-        args.imap,
-        args.imaps,
+        args.smtp, args.smtps, args.pop3, args.pop3s, args.imap, args.imaps,
     ]
-        .iter()
-        .any(Option::is_some);
+    .iter()
+    .any(Option::is_some);
     let defaults = !any && args.maildir.is_none() && args.users.is_none();
     if let Some(a) = args.smtp {
         binds.push((Service::Smtp, a));

@@ -50,12 +50,93 @@ fn mailbox(m: &MMailbox<'_>) -> Address<'static> {
     }
 }
 
+/// The display names of an address list as written (RFC 2047 words left encoded, quoted
+/// strings unquoted), one per top-level element, as IMAP's ENVELOPE carries them
+/// (RFC 3501 section 7.4.2) and Dovecot sends them. `None` where an element has no
+/// `<...>` address or the list has groups.
+fn raw_phrases(value: &[u8]) -> Option<Vec<Option<Vec<u8>>>> {
+    let mut out = Vec::new();
+    let (mut depth_paren, mut in_quote, mut in_angle, mut escaped) = (0u32, false, false, false);
+    let mut start = 0usize;
+    let mut angle_at = None;
+    for (i, &b) in value.iter().enumerate() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match b {
+            b'\\' if in_quote || depth_paren > 0 => escaped = true,
+            b'"' if depth_paren == 0 && !in_angle => in_quote = !in_quote,
+            b'(' if !in_quote => depth_paren += 1,
+            b')' if !in_quote => depth_paren = depth_paren.saturating_sub(1),
+            b'<' if !in_quote && depth_paren == 0 => {
+                in_angle = true;
+                angle_at.get_or_insert(i);
+            }
+            b'>' if !in_quote && depth_paren == 0 => in_angle = false,
+            b':' | b';' if !in_quote && depth_paren == 0 && !in_angle => return None,
+            b',' if !in_quote && depth_paren == 0 && !in_angle => {
+                out.push(phrase(
+                    value.get(start..angle_at.unwrap_or(start))?,
+                    angle_at.is_some(),
+                ));
+                start = i + 1;
+                angle_at = None;
+            }
+            _ => {}
+        }
+    }
+    let end = angle_at.unwrap_or(start);
+    if value.get(start..)?.iter().any(|b| !b.is_ascii_whitespace()) {
+        out.push(phrase(value.get(start..end)?, angle_at.is_some()));
+    }
+    Some(out)
+}
+
+fn phrase(raw: &[u8], has_angle: bool) -> Option<Vec<u8>> {
+    if !has_angle {
+        return None;
+    }
+    let t = raw.trim_ascii();
+    if t.is_empty() {
+        return None;
+    }
+    if t.len() >= 2 && t.first() == Some(&b'"') && t.last() == Some(&b'"') {
+        let inner = t.get(1..t.len() - 1)?;
+        let mut v = Vec::with_capacity(inner.len());
+        let mut esc = false;
+        for &b in inner {
+            if !esc && b == b'\\' {
+                esc = true;
+                continue;
+            }
+            esc = false;
+            v.push(b);
+        }
+        return Some(v);
+    }
+    Some(t.to_vec())
+}
+
 fn addresses(h: &HeaderBlock<'_>, name: &str) -> Option<Vec<Address<'static>>> {
     let list = h.addresses(name)?;
+    let raw = h
+        .get(name)
+        .and_then(|f| raw_phrases(&f.unfolded()))
+        .filter(|r| r.len() == list.addresses.len());
     let mut v = Vec::new();
-    for a in &list.addresses {
+    for (i, a) in list.addresses.iter().enumerate() {
         match a {
-            MAddress::Mailbox(m) => v.push(mailbox(m)),
+            MAddress::Mailbox(m) => {
+                let mut addr = mailbox(m);
+                // Prefer the name as written (encoded words kept), as RFC 3501 wants.
+                if let Some(Some(Some(p))) = raw.as_ref().map(|r| r.get(i)) {
+                    if m.name.is_some() {
+                        addr.name = Some(Cow::Owned(p.clone()));
+                    }
+                }
+                v.push(addr);
+            }
             MAddress::Group(g) => {
                 v.push(Address {
                     name: None,
