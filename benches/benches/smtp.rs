@@ -117,7 +117,7 @@ fn data_throughput(c: &mut Criterion) {
                     match ev {
                         ServerEvent::Data(d) => got += d.len(),
                         ServerEvent::MailFrom { .. } | ServerEvent::RcptTo { .. } => {
-                            server.accept()
+                            server.accept();
                         }
                         ServerEvent::DataEnd { .. } => {
                             messages += 1;

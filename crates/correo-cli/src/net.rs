@@ -32,11 +32,6 @@ pub(crate) enum Conn {
 }
 
 impl Conn {
-    /// Whether the connection is protected by TLS.
-    pub(crate) fn is_tls(&self) -> bool {
-        !matches!(self, Conn::Plain(_))
-    }
-
     /// The underlying TCP stream (for timeouts and addresses).
     pub(crate) fn tcp(&self) -> &TcpStream {
         match self {
@@ -141,11 +136,6 @@ pub(crate) fn client_config(ca: Option<&Path>) -> io::Result<Arc<ClientConfig>> 
         None => Vec::new(),
     };
     client_config_with(extra, true)
-}
-
-/// A client config that trusts exactly the certificates in `pem` (as CAs or pinned).
-pub(crate) fn client_config_trusting(pem: &[u8]) -> io::Result<Arc<ClientConfig>> {
-    client_config_with(certs_from_pem(pem)?, false)
 }
 
 fn client_config_with(

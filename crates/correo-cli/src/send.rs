@@ -254,7 +254,10 @@ pub(crate) fn submit(
                     }
                 }
                 ClientEvent::MessageResult { reply, .. } => {
-                    outcome.last_reply = reply.to_string().trim_end().to_owned();
+                    reply
+                        .to_string()
+                        .trim_end()
+                        .clone_into(&mut outcome.last_reply);
                 }
                 ClientEvent::TransactionDone { delivered, .. } => {
                     outcome.queued = delivered;

@@ -1,8 +1,8 @@
 //! Transcripts printed the way the lab practicals show sessions: `C:` and `S:` lines, with
 //! long bodies elided to a byte count.
 
+use std::fmt::Write as _;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 /// Where transcript lines go.
 #[derive(Clone)]
@@ -13,8 +13,6 @@ pub(crate) enum Sink {
     Stderr,
     /// Standard output.
     Stdout,
-    /// A shared buffer (the tour collects sections, tests read them).
-    Buffer(Arc<Mutex<Vec<u8>>>),
 }
 
 /// A session transcript.
@@ -58,12 +56,6 @@ impl Transcript {
             Sink::Stdout => {
                 let _ = writeln!(std::io::stdout(), "{line}");
             }
-            Sink::Buffer(buf) => {
-                if let Ok(mut b) = buf.lock() {
-                    b.extend_from_slice(line.as_bytes());
-                    b.push(b'\n');
-                }
-            }
         }
     }
 
@@ -82,7 +74,7 @@ impl Transcript {
             };
             if shown == self.max_lines {
                 let n = rest.len();
-                let lines = rest.iter().filter(|&&b| b == b'\n').count();
+                let lines = rest.split(|&b| b == b'\n').count().saturating_sub(1);
                 self.write_line(&format!("{who}: [... {lines} more lines, {n} bytes]"));
                 return;
             }
@@ -110,12 +102,14 @@ pub(crate) fn printable(line: &[u8]) -> String {
         for c in chunk.valid().chars() {
             match c {
                 '\t' => out.push('\t'),
-                c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+                c if c.is_control() => {
+                    let _ = write!(out, "\\x{:02x}", c as u32);
+                }
                 c => out.push(c),
             }
         }
         for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02x}"));
+            let _ = write!(out, "\\x{b:02x}");
         }
     }
     out

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use common::*;
 
-const POPLIB: &str = r#"
+const POPLIB: &str = r"
 import poplib, smtplib, ssl, sys
 smtp, pop, ca = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 ctx = ssl.create_default_context(cafile=ca)
@@ -43,7 +43,7 @@ p = session(); assert p.stat()[0] == 3
 p.dele(1); p.sock.close()
 p = session(); assert p.stat()[0] == 3; p.quit()
 print('ok')
-"#;
+";
 
 #[test]
 fn poplib_to_correo_serve() {

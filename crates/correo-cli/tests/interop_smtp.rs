@@ -40,7 +40,7 @@ fn serve_with_tls(tag: &str) -> Option<(Serve, std::path::PathBuf)> {
     Some((serve, cert))
 }
 
-const SMTPLIB: &str = r#"
+const SMTPLIB: &str = r"
 import smtplib, ssl, sys
 from email.message import EmailMessage
 port, sport, ca = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
@@ -82,7 +82,7 @@ with smtplib.SMTP_SSL('127.0.0.1', sport, context=ctx) as s:
     refused = s.sendmail('x@y.org', ['alice@a.org', 'nobody@a.org'], b'Subject: two\r\n\r\nhi\r\n')
     assert list(refused) == ['nobody@a.org'], refused
 sys.stdout.buffer.write(m.as_bytes(policy=m.policy.clone(linesep='\r\n')))
-"#;
+";
 
 #[test]
 fn smtplib_to_correo_serve() {

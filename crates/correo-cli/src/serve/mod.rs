@@ -88,19 +88,6 @@ pub(crate) struct Running {
 }
 
 impl Running {
-    /// The address of the first listener for `service`.
-    pub(crate) fn addr(&self, service: Service) -> Option<SocketAddr> {
-        self.bound
-            .iter()
-            .find(|(s, _)| *s == service)
-            .map(|(_, a)| *a)
-    }
-
-    /// Stops accepting and waits for the acceptor threads.
-    pub(crate) fn stop(mut self) {
-        self.shutdown();
-    }
-
     fn shutdown(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         for (_, addr) in &self.bound {
@@ -150,7 +137,7 @@ pub(crate) fn start(ctx: Arc<Ctx>, binds: &[(Service, SocketAddr)]) -> io::Resul
         let ctx = Arc::clone(&ctx);
         let stop = Arc::clone(&stop);
         threads.push(std::thread::spawn(move || {
-            accept_loop(service, &listener, &ctx, &stop)
+            accept_loop(service, &listener, &ctx, &stop);
         }));
     }
     Ok(Running {

@@ -8,12 +8,13 @@
 //! UIDL and IMAP UIDs survive restarts. One process-wide lock serialises changes.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use correo_mime::maildir::{Flags, MaildirName, UniqueName};
 
@@ -298,7 +299,7 @@ impl Store {
         let uid = {
             let _g = self.guard();
             fs::rename(&tmp, &target)?;
-            let state = self.scan_locked(&dir)?;
+            let state = Self::scan_locked(&dir)?;
             state
                 .messages
                 .iter()
@@ -326,19 +327,6 @@ impl Store {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Waits until the change counter moves past `seen` or `timeout` passes; returns it.
-    pub(crate) fn wait_change(&self, seen: u64, timeout: Duration) -> u64 {
-        let g = self
-            .generation
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (g, _) = self
-            .changed
-            .wait_timeout_while(g, timeout, |g| *g == seen)
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *g
-    }
-
     /// Scans a mailbox: messages in UID order, UIDs assigned to new files and persisted.
     pub(crate) fn scan(&self, user: &str, mailbox: &str) -> io::Result<MailboxState> {
         let dir = self.mailbox_dir(user, mailbox)?;
@@ -349,10 +337,10 @@ impl Store {
             ));
         }
         let _g = self.guard();
-        self.scan_locked(&dir)
+        Self::scan_locked(&dir)
     }
 
-    fn scan_locked(&self, dir: &Path) -> io::Result<MailboxState> {
+    fn scan_locked(dir: &Path) -> io::Result<MailboxState> {
         let list_path = dir.join(UIDLIST);
         let (mut validity, mut next, mut known) = read_uidlist(&list_path);
         if validity == 0 {
@@ -443,7 +431,7 @@ impl Store {
     ) -> io::Result<()> {
         let dir = self.mailbox_dir(user, mailbox)?;
         let _g = self.guard();
-        let state = self.scan_locked(&dir)?;
+        let state = Self::scan_locked(&dir)?;
         let Some(msg) = state.messages.iter().find(|m| m.uid == uid) else {
             return Err(io::Error::new(
                 io::ErrorKind::NotFound,
@@ -463,11 +451,11 @@ impl Store {
     pub(crate) fn remove(&self, user: &str, mailbox: &str, uids: &[u32]) -> io::Result<()> {
         let dir = self.mailbox_dir(user, mailbox)?;
         let _g = self.guard();
-        let state = self.scan_locked(&dir)?;
+        let state = Self::scan_locked(&dir)?;
         for msg in state.messages.iter().filter(|m| uids.contains(&m.uid)) {
             fs::remove_file(&msg.path)?;
         }
-        self.scan_locked(&dir).map(|_| ())
+        Self::scan_locked(&dir).map(|_| ())
     }
 
     /// Copies the message with `uid` into another mailbox, keeping its flags; returns the
@@ -476,7 +464,7 @@ impl Store {
         let (bytes, flags) = {
             let dir = self.mailbox_dir(user, from)?;
             let _g = self.guard();
-            let state = self.scan_locked(&dir)?;
+            let state = Self::scan_locked(&dir)?;
             let Some(msg) = state.messages.iter().find(|m| m.uid == uid) else {
                 return Err(io::Error::new(
                     io::ErrorKind::NotFound,
@@ -539,7 +527,7 @@ fn write_uidlist(
     entries.sort();
     let mut text = format!("V{validity} N{next}\n");
     for (uid, unique) in entries {
-        text.push_str(&format!("{uid} {unique}\n"));
+        let _ = writeln!(text, "{uid} {unique}");
     }
     let tmp = path.with_extension("tmp");
     fs::write(&tmp, text)?;
