@@ -38,7 +38,7 @@ enum Command {
     Imap(imap::ImapArgs),
     /// Send a message file via SMTP (STARTTLS or implicit TLS, AUTH).
     Send(send::SendArgs),
-    /// Run a small mail server (SMTP into Maildirs) built from the correo crates.
+    /// Run a small mail server (SMTP, POP3, IMAP on Maildirs) built from the correo crates.
     Serve(serve::ServeArgs),
     /// DKIM: verify a message's signatures, or sign a message.
     #[command(subcommand)]
