@@ -203,7 +203,7 @@ impl AuthResults {
         let value = self.to_string();
         let mut out = String::from("Authentication-Results:");
         let mut line_len = out.len();
-        for (i, piece) in value.split("; ").enumerate() {
+        for (i, piece) in split_outside_quotes(&value).into_iter().enumerate() {
             let piece = if i == 0 {
                 piece.to_string()
             } else {
@@ -510,6 +510,33 @@ impl Parser<'_> {
         }
         Ok(String::from_utf8_lossy(&self.b[start..self.i]).into_owned())
     }
+}
+
+/// Splits a field value at the `"; "` separators that are not inside a quoted string
+/// (a reason may itself contain `"; "`, and folding there would change it).
+fn split_outside_quotes(value: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut in_quote, mut escaped, mut start) = (false, false, 0usize);
+    let bytes = value.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if escaped {
+            escaped = false;
+        } else if in_quote && b == b'\\' {
+            escaped = true;
+        } else if b == b'"' {
+            in_quote = !in_quote;
+        } else if !in_quote && b == b';' && bytes.get(i + 1) == Some(&b' ') {
+            out.push(&value[start..i]);
+            start = i + 2;
+            i += 2;
+            continue;
+        }
+        i += 1;
+    }
+    out.push(&value[start..]);
+    out
 }
 
 #[cfg(test)]
