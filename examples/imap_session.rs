@@ -96,9 +96,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 /// The server side: one user, INBOX with one message; everything else refused.
 fn serve(mut socket: TcpStream) -> std::io::Result<()> {
-    let mut config = ServerConfig::default();
-    config.allow_plaintext_auth = true;
-    let mut server = Server::new(config);
+    let mut server = Server::new(ServerConfig {
+        allow_plaintext_auth: true, // a loopback demo without TLS
+        ..ServerConfig::default()
+    });
     let mut buf = [0u8; 4096];
     loop {
         while let Some(event) = server.poll_event() {
