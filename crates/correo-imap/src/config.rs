@@ -13,8 +13,18 @@ pub struct Limits {
     /// Largest total of buffered bytes for one message (lines plus buffered literals).
     /// Default 32 MiB.
     pub max_message: usize,
-    /// Deepest parenthesis nesting (BODYSTRUCTURE, SEARCH keys, THREAD). Default 100.
+    /// Deepest parenthesis nesting (BODYSTRUCTURE, BODY extension data, SEARCH keys with
+    /// parentheses, NOT and OR, THREAD, and any list kept raw). Default 100, well above
+    /// what real mail needs; parsing is iterative, so a deeper input is a
+    /// [`ParseErrorKind::TooDeep`](crate::ParseErrorKind::TooDeep) error, never a stack
+    /// overflow, whatever this is set to. (The values built are dropped, compared and
+    /// encoded recursively: keep it in the thousands at most.)
     pub max_depth: usize,
+    /// Deepest THREAD tree counting the links of chains: `(1 2 3)` is three messages each
+    /// the parent of the next, three levels deep. Default 1 000 (a mailing-list thread
+    /// can be a long chain; the value is cloned and compared recursively); parentheses
+    /// count here too.
+    pub max_thread_depth: usize,
     /// Most items in one list, or attributes in one FETCH response. Default 1 000 000.
     pub max_items: usize,
 }
@@ -26,6 +36,7 @@ impl Default for Limits {
             max_literal: 1 << 20,
             max_message: 32 << 20,
             max_depth: 100,
+            max_thread_depth: 1_000,
             max_items: 1_000_000,
         }
     }

@@ -815,26 +815,32 @@ impl W {
     }
 
     fn thread_members(&mut self, t: &Thread) {
-        match t.id {
-            Some(id) => {
-                self.num(u64::from(id));
-                match t.children.as_slice() {
-                    [] => {}
-                    [one] if one.id.is_some() => {
-                        self.sp();
-                        self.thread_members(one);
-                    }
-                    many => {
-                        self.sp();
-                        for c in many {
-                            self.thread(c);
+        // A chain `1 2 3` is a loop, not recursion: chains are as long as a thread.
+        let mut t = t;
+        loop {
+            match t.id {
+                Some(id) => {
+                    self.num(u64::from(id));
+                    match t.children.as_slice() {
+                        [] => return,
+                        [one] if one.id.is_some() => {
+                            self.sp();
+                            t = one;
+                        }
+                        many => {
+                            self.sp();
+                            for c in many {
+                                self.thread(c);
+                            }
+                            return;
                         }
                     }
                 }
-            }
-            None => {
-                for c in &t.children {
-                    self.thread(c);
+                None => {
+                    for c in &t.children {
+                        self.thread(c);
+                    }
+                    return;
                 }
             }
         }

@@ -393,6 +393,236 @@ fn nesting_and_list_limits_are_errors_not_crashes() {
     assert_eq!(e.kind, ParseErrorKind::TooMany);
 }
 
+fn parse_resp_with<'a>(
+    line: &'a str,
+    limits: &Limits,
+) -> Result<Response<'a>, correo_imap::ParseError> {
+    parse_response(
+        RawMessage::new(line.as_bytes()),
+        &Leniency::default(),
+        limits,
+    )
+}
+
+fn parse_cmd_with<'a>(
+    line: &'a str,
+    limits: &Limits,
+) -> Result<Command<'a>, correo_imap::ParseError> {
+    parse_command(
+        RawMessage::new(line.as_bytes()),
+        &Leniency::default(),
+        limits,
+    )
+}
+
+/// `depth` nested multiparts around one text part.
+fn nested_multipart(depth: usize) -> String {
+    format!(
+        "* 1 FETCH (BODYSTRUCTURE {}(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 1 1){})\r\n",
+        "(".repeat(depth),
+        " \"MIXED\")".repeat(depth)
+    )
+}
+
+/// `depth` MESSAGE/RFC822 parts, each inside the previous.
+fn nested_message(depth: usize) -> String {
+    let head = "(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" 100 (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) ";
+    format!(
+        "* 1 FETCH (BODY {}(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 1 1){})\r\n",
+        head.repeat(depth),
+        " 5)".repeat(depth)
+    )
+}
+
+/// Every recursive grammar: 60 levels parse (and round-trip), 1000 are a typed error.
+#[test]
+fn every_nesting_grammar_parses_60_and_refuses_1000() {
+    let limits = Limits::default();
+    assert!(limits.max_depth >= 64, "default depth well above 8");
+    let body_ext = |d: usize| {
+        format!(
+            "* 1 FETCH (BODYSTRUCTURE (\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 1 1 NIL NIL NIL NIL {}1{}))\r\n",
+            "(".repeat(d),
+            ")".repeat(d)
+        )
+    };
+    let thread = |d: usize| format!("* THREAD {}1{}\r\n", "(".repeat(d), ")".repeat(d));
+    let metadata = |d: usize| {
+        format!(
+            "* METADATA INBOX (/private/x {}\"v\"{})\r\n",
+            "(".repeat(d),
+            ")".repeat(d)
+        )
+    };
+    let list_ext = |d: usize| {
+        format!(
+            "* LIST () \"/\" INBOX (\"X\" {}a{})\r\n",
+            "(".repeat(d),
+            ")".repeat(d)
+        )
+    };
+    let unknown = |d: usize| format!("* XFOO {}a{}\r\n", "(".repeat(d), ")".repeat(d));
+    let responses: [(&str, &dyn Fn(usize) -> String); 7] = [
+        ("multipart", &nested_multipart),
+        ("message/rfc822", &nested_message),
+        ("body extension", &body_ext),
+        ("thread", &thread),
+        ("metadata", &metadata),
+        ("list-extended", &list_ext),
+        ("unknown response", &unknown),
+    ];
+    for (name, make) in responses {
+        let ok = make(60);
+        let r = parse_resp_with(&ok, &limits).unwrap_or_else(|e| panic!("{name} 60: {e}"));
+        let wire = correo_imap::encode::join(&correo_imap::encode::encode_response(
+            &r,
+            &correo_imap::encode::EncodeOptions::default(),
+        ));
+        let again = parse_response(RawMessage::new(&wire), &Leniency::strict(), &limits)
+            .unwrap_or_else(|e| panic!("{name} re-parse: {e}"));
+        assert_eq!(again, r, "{name}");
+        let deep = make(1000);
+        let e = parse_resp_with(&deep, &limits).unwrap_err();
+        assert_eq!(e.kind, ParseErrorKind::TooDeep, "{name}: {e}");
+        // The limit is exact and configurable.
+        let tight = Limits {
+            max_depth: 10,
+            ..Limits::default()
+        };
+        assert_eq!(
+            parse_resp_with(&make(60), &tight).unwrap_err().kind,
+            ParseErrorKind::TooDeep,
+            "{name}"
+        );
+    }
+    type Make = fn(usize) -> String;
+    let commands: [(&str, Make); 4] = [
+        ("parens", |d| {
+            format!("a SEARCH {}ALL{}\r\n", "(".repeat(d), ")".repeat(d))
+        }),
+        ("not", |d| format!("a SEARCH {}SEEN\r\n", "NOT ".repeat(d))),
+        ("or", |d| {
+            format!("a SEARCH {}SEEN{}\r\n", "OR ".repeat(d), " DRAFT".repeat(d))
+        }),
+        ("mixed", |d| {
+            format!(
+                "a UID SEARCH {}ALL{}\r\n",
+                "NOT (OR SEEN ".repeat(d / 2),
+                ")".repeat(d / 2)
+            )
+        }),
+    ];
+    for (name, make) in commands {
+        let ok = make(60);
+        let c = parse_cmd_with(&ok, &limits).unwrap_or_else(|e| panic!("{name} 60: {e}"));
+        let wire = correo_imap::encode::join(&correo_imap::encode::encode_command(
+            &c,
+            &correo_imap::encode::EncodeOptions::default(),
+        ));
+        let again = parse_command(RawMessage::new(&wire), &Leniency::strict(), &limits)
+            .unwrap_or_else(|e| panic!("{name} re-parse: {e}"));
+        assert_eq!(again, c, "{name}");
+        let e = parse_cmd_with(&make(1000), &limits).unwrap_err();
+        assert_eq!(
+            (e.kind, e.tag.as_deref()),
+            (ParseErrorKind::TooDeep, Some("a")),
+            "{name}: {e}"
+        );
+    }
+}
+
+/// The parsers keep no recursion of their own: with the depth limit lifted, 50 000 levels
+/// are parsed on a 256 KiB stack. (The input breaks off at its deepest point, so that no
+/// deep value is built: values are dropped recursively. The error is the missing token,
+/// not a stack overflow.)
+#[test]
+fn parsing_is_iterative() {
+    std::thread::Builder::new()
+        .stack_size(256 << 10)
+        .spawn(|| {
+            let limits = Limits {
+                max_depth: usize::MAX,
+                max_thread_depth: usize::MAX,
+                ..Limits::default()
+            };
+            let n = 50_000;
+            let cut = |s: String, at: &str| {
+                let i = s.find(at).unwrap();
+                format!("{}\r\n", &s[..i])
+            };
+            let cases = [
+                cut(nested_multipart(n), "1 1"),
+                cut(nested_message(n), "1 1"),
+                cut(
+                    format!("* THREAD {}1{}\r\n", "(".repeat(n), ")".repeat(n)),
+                    ")",
+                ),
+                cut(
+                    format!("* XFOO {}a{}\r\n", "(".repeat(n), ")".repeat(n)),
+                    ")",
+                ),
+            ];
+            for c in &cases {
+                let e = parse_resp_with(c, &limits).unwrap_err();
+                assert_ne!(e.kind, ParseErrorKind::TooDeep, "{e}");
+                assert!(e.offset > n, "{e}");
+            }
+            for k in [
+                format!("a SEARCH {}\r\n", "(".repeat(n)),
+                format!("a SEARCH {}\r\n", "NOT ".repeat(n)),
+                format!("a SEARCH {}\r\n", "OR ".repeat(n)),
+            ] {
+                let e = parse_cmd_with(&k, &limits).unwrap_err();
+                assert_ne!(e.kind, ParseErrorKind::TooDeep, "{e}");
+            }
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+/// THREAD chains nest as deep as they are long: their own, larger limit.
+#[test]
+fn thread_chains_have_their_own_limit() {
+    let chain = |n: u32| {
+        let ids: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
+        format!("* THREAD ({})\r\n", ids.join(" "))
+    };
+    let limits = Limits::default();
+    let long = chain(1000);
+    let r = parse_resp_with(&long, &limits).unwrap();
+    let Response::Untagged(Untagged::Thread(t)) = &r else {
+        panic!()
+    };
+    let mut depth = 0;
+    let mut node = &t[0];
+    while let [next] = node.children.as_slice() {
+        depth += 1;
+        node = next;
+    }
+    assert_eq!((depth, node.id), (999, Some(1000)));
+    // The value is cloned and compared recursively: fine at the default limit.
+    assert_eq!(r.clone(), r);
+
+    let wire = correo_imap::encode::join(&correo_imap::encode::encode_response(
+        &r,
+        &correo_imap::encode::EncodeOptions::default(),
+    ));
+    assert_eq!(wire, long.as_bytes());
+    let e = parse_resp_with(&chain(1001), &limits).unwrap_err();
+    assert_eq!(e.kind, ParseErrorKind::TooDeep);
+    let small = Limits {
+        max_thread_depth: 3,
+        ..Limits::default()
+    };
+    assert!(parse_resp_with("* THREAD (1 2 3)\r\n", &small).is_ok());
+    assert!(parse_resp_with("* THREAD (1 (2 3))\r\n", &small).is_ok());
+    assert!(parse_resp_with("* THREAD (1 (2 3 4))\r\n", &small).is_err());
+    assert!(parse_resp_with("* THREAD (1 (2 3)(4 5))\r\n", &small).is_ok());
+    assert!(parse_resp_with("* THREAD (1 2 3 4)\r\n", &small).is_err());
+    assert!(parse_resp_with("* THREAD (1 2)(3 4 5)(6)\r\n", &small).is_ok());
+}
+
 #[test]
 fn errors_carry_offset_expected_and_tag() {
     let e = parse_command(

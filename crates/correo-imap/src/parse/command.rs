@@ -599,35 +599,67 @@ impl<'a> P<'a> {
         Ok(keys)
     }
 
+    /// One search key. Iterative: parentheses, NOT and OR open frames on an explicit
+    /// stack, each counted against [`Limits::max_depth`](crate::Limits).
     fn search_key(&mut self) -> R<SearchKey<'a>> {
-        // Recursion (parentheses, NOT, OR) stays in this small frame; leaf keys are parsed
-        // in `search_leaf`.
         use SearchKey as K;
-        self.enter()?;
-        let k = if self.eat(b'(') {
-            let mut v = Vec::new();
-            loop {
-                v.push(self.search_key()?);
-                self.check_items(v.len())?;
-                if self.eat(b')') {
-                    break;
-                }
+        enum Open<'a> {
+            And(Vec<SearchKey<'a>>),
+            Not,
+            OrFirst,
+            OrSecond(SearchKey<'a>),
+        }
+        let mut stack: Vec<Open<'a>> = Vec::new();
+        loop {
+            // A key starts here.
+            self.enter()?;
+            if self.eat(b'(') {
+                stack.push(Open::And(Vec::new()));
+                continue;
+            } else if self.kw("NOT") {
                 self.sp()?;
+                stack.push(Open::Not);
+                continue;
+            } else if self.kw("OR") {
+                self.sp()?;
+                stack.push(Open::OrFirst);
+                continue;
             }
-            K::And(v)
-        } else if self.kw("NOT") {
-            self.sp()?;
-            K::Not(Box::new(self.search_key()?))
-        } else if self.kw("OR") {
-            self.sp()?;
-            let a = self.search_key()?;
-            self.sp()?;
-            K::Or(Box::new(a), Box::new(self.search_key()?))
-        } else {
-            self.search_leaf()?
-        };
-        self.leave();
-        Ok(k)
+            let mut done = self.search_leaf()?;
+            self.leave();
+            // A key ended: hand it to the innermost open one, closing those that end.
+            loop {
+                match stack.pop() {
+                    None => return Ok(done),
+                    Some(Open::And(mut v)) => {
+                        v.push(done);
+                        self.check_items(v.len())?;
+                        if self.eat(b')') {
+                            self.leave();
+                            done = K::And(v);
+                            continue;
+                        }
+                        self.sp()?;
+                        stack.push(Open::And(v));
+                    }
+                    Some(Open::Not) => {
+                        self.leave();
+                        done = K::Not(Box::new(done));
+                        continue;
+                    }
+                    Some(Open::OrFirst) => {
+                        self.sp()?;
+                        stack.push(Open::OrSecond(done));
+                    }
+                    Some(Open::OrSecond(a)) => {
+                        self.leave();
+                        done = K::Or(Box::new(a), Box::new(done));
+                        continue;
+                    }
+                }
+                break;
+            }
+        }
     }
 
     #[inline(never)]

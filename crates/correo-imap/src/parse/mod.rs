@@ -28,9 +28,9 @@ pub(crate) struct P<'a> {
     pub(crate) len: Leniency,
     pub(crate) limits: Limits,
     depth: usize,
+    /// THREAD depth with chain links ([`Limits::max_thread_depth`]).
+    pub(crate) thread_depth: usize,
     pub(crate) tag: Option<String>,
-    /// Gmail's empty multipart, handed from `single_part` to `body`.
-    pub(crate) empty_multi: Option<crate::types::BodyStructure<'a>>,
 }
 
 pub(crate) fn is_atom_char(c: u8) -> bool {
@@ -55,8 +55,8 @@ impl<'a> P<'a> {
             len,
             limits,
             depth: 0,
+            thread_depth: 0,
             tag: None,
-            empty_multi: None,
         }
     }
 
@@ -548,36 +548,49 @@ impl<'a> P<'a> {
     }
 
     /// Skips one balanced value (atom, string, or parenthesised list), returning its bytes.
+    /// Iterative: nesting is counted against [`Limits::max_depth`], never recursed.
     pub(crate) fn skip_value(&mut self) -> R<&'a [u8]> {
         let start = self.pos;
-        match self.peek() {
-            Some(b'(') => {
-                self.enter()?;
-                self.pos += 1;
-                let mut first = true;
-                loop {
-                    if self.eat(b')') {
+        let base = self.depth;
+        // Whether the next token is the first of its list (no SP before it).
+        let mut first = true;
+        loop {
+            if self.depth > base {
+                if self.eat(b')') {
+                    self.leave();
+                    first = false;
+                    if self.depth == base {
                         break;
                     }
-                    if !first {
-                        self.sp()?;
+                    continue;
+                }
+                if !first {
+                    self.sp()?;
+                }
+            }
+            first = false;
+            match self.peek() {
+                Some(b'(') => {
+                    self.enter()?;
+                    self.pos += 1;
+                    first = true;
+                    continue;
+                }
+                Some(b'"') => {
+                    self.string()?;
+                }
+                _ if self.at_literal() => {
+                    self.string()?;
+                }
+                _ => {
+                    let s = self.take_while(|c| c > b' ' && c != b'(' && c != b')' && c < 0x7f);
+                    if s.is_empty() {
+                        return Err(self.err("value"));
                     }
-                    first = false;
-                    self.skip_value()?;
                 }
-                self.leave();
             }
-            Some(b'"') => {
-                self.string()?;
-            }
-            _ if self.at_literal() => {
-                self.string()?;
-            }
-            _ => {
-                let s = self.take_while(|c| c > b' ' && c != b'(' && c != b')' && c < 0x7f);
-                if s.is_empty() {
-                    return Err(self.err("value"));
-                }
+            if self.depth == base {
+                break;
             }
         }
         Ok(self.b.get(start..self.pos).unwrap_or_default())

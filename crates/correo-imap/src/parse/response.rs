@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use super::{P, R, is_atom_char};
+use crate::ParseErrorKind;
 use crate::frame::{BodyBegin, RawMessage};
 use crate::types::*;
 use crate::{Leniency, Limits};
@@ -91,6 +92,16 @@ pub fn body_target<'a>(
 }
 
 impl<'a> P<'a> {
+    /// Opens a THREAD parenthesis: one level of both depths.
+    fn thread_enter(&mut self) -> R<()> {
+        self.enter()?;
+        self.thread_depth += 1;
+        if self.thread_depth > self.limits.max_thread_depth {
+            return Err(self.err_kind("shorter thread", ParseErrorKind::TooDeep));
+        }
+        Ok(())
+    }
+
     fn extra_spaces(&mut self) {
         if self.len.double_space {
             while self.eat(b' ') {}
@@ -639,49 +650,81 @@ impl<'a> P<'a> {
         }
     }
 
+    /// One `thread-list`, parsed with an explicit stack. Parentheses count against
+    /// [`Limits::max_depth`]; the chain `(1 2 3)` nests as deep as it is long, so
+    /// parentheses plus chain links count against [`Limits::max_thread_depth`] (the value
+    /// is dropped and compared recursively).
     fn thread_list(&mut self) -> R<Thread> {
-        self.enter()?;
+        struct Open {
+            ids: Vec<u32>,
+            nested: Vec<Thread>,
+            /// Thread depth counted for this list: 1 for the parenthesis plus its links.
+            counted: usize,
+        }
+        let mut stack: Vec<Open> = Vec::new();
+        self.thread_enter()?;
         self.expect(b'(', "(")?;
-        let mut ids = Vec::new();
-        let mut nested = Vec::new();
+        stack.push(Open {
+            ids: Vec::new(),
+            nested: Vec::new(),
+            counted: 1,
+        });
         loop {
+            let Some(top) = stack.last_mut() else {
+                return Err(self.err("thread list"));
+            };
             if self.eat(b')') {
-                break;
+                let counted = top.counted;
+                let done = stack.pop().unwrap_or(Open {
+                    ids: Vec::new(),
+                    nested: Vec::new(),
+                    counted: 0,
+                });
+                self.leave();
+                self.thread_depth = self.thread_depth.saturating_sub(counted);
+                let thread = chain(done.ids, done.nested);
+                match stack.last_mut() {
+                    Some(parent) => {
+                        self.check_items(parent.nested.len())?;
+                        parent.nested.push(thread);
+                        continue;
+                    }
+                    None => return Ok(thread),
+                }
             }
             if self.peek() == Some(b'(') {
-                self.check_items(nested.len())?;
-                nested.push(self.thread_list()?);
+                self.thread_enter()?;
+                self.pos += 1;
+                stack.push(Open {
+                    ids: Vec::new(),
+                    nested: Vec::new(),
+                    counted: 1,
+                });
                 continue;
             }
-            if !ids.is_empty() || !nested.is_empty() {
+            if !top.ids.is_empty() || !top.nested.is_empty() {
                 self.sp()?;
                 if self.peek() == Some(b'(') {
                     continue;
                 }
             }
-            if !nested.is_empty() {
+            let Some(top) = stack.last_mut() else {
+                return Err(self.err("thread list"));
+            };
+            if !top.nested.is_empty() {
                 return Err(self.err("thread list"));
             }
-            self.check_items(ids.len())?;
-            ids.push(self.nz_number()?);
+            self.check_items(top.ids.len())?;
+            let id = self.nz_number()?;
+            if !top.ids.is_empty() {
+                self.thread_depth += 1;
+                if self.thread_depth > self.limits.max_thread_depth {
+                    return Err(self.err_kind("shorter thread", ParseErrorKind::TooDeep));
+                }
+                top.counted += 1;
+            }
+            top.ids.push(id);
         }
-        self.leave();
-        // Build the chain: ids[0] -> ids[1] -> ... -> nested.
-        let mut node: Option<Thread> = None;
-        for id in ids.into_iter().rev() {
-            let children = match node.take() {
-                Some(n) => vec![n],
-                None => std::mem::take(&mut nested),
-            };
-            node = Some(Thread {
-                id: Some(id),
-                children,
-            });
-        }
-        Ok(node.unwrap_or(Thread {
-            id: None,
-            children: nested,
-        }))
     }
 
     fn esearch(&mut self) -> R<ESearch<'a>> {
@@ -979,27 +1022,42 @@ impl<'a> P<'a> {
         }
     }
 
+    /// One `body-extension` value; nested lists are parsed with an explicit stack.
     fn body_ext_value(&mut self) -> R<BodyExtension<'a>> {
-        if self.peek() == Some(b'(') {
-            self.enter()?;
-            self.pos += 1;
-            let mut v = Vec::new();
+        // Open lists, innermost last.
+        let mut stack: Vec<Vec<BodyExtension<'a>>> = Vec::new();
+        loop {
+            let mut value = if self.peek() == Some(b'(') {
+                self.enter()?;
+                self.pos += 1;
+                stack.push(Vec::new());
+                None
+            } else if self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                Some(BodyExtension::Number(self.number64()?))
+            } else {
+                Some(BodyExtension::Str(self.nstring()?))
+            };
+            // Close every list that ends here, handing each value to its parent.
             loop {
-                if self.eat(b')') {
-                    break;
+                let Some(top) = stack.last_mut() else {
+                    // Only a complete value leaves the stack empty.
+                    return value.ok_or_else(|| self.err("body extension"));
+                };
+                if let Some(v) = value.take() {
+                    self.check_items(top.len())?;
+                    top.push(v);
                 }
-                if !v.is_empty() {
+                if self.eat(b')') {
+                    self.leave();
+                    let list = stack.pop().unwrap_or_default();
+                    value = Some(BodyExtension::List(list));
+                    continue;
+                }
+                if !top.is_empty() {
                     self.sp()?;
                 }
-                self.check_items(v.len())?;
-                v.push(self.body_ext_value()?);
+                break;
             }
-            self.leave();
-            Ok(BodyExtension::List(v))
-        } else if self.peek().is_some_and(|c| c.is_ascii_digit()) {
-            Ok(BodyExtension::Number(self.number64()?))
-        } else {
-            Ok(BodyExtension::Str(self.nstring()?))
         }
     }
 
@@ -1052,38 +1110,76 @@ impl<'a> P<'a> {
 
     /// `body` (BODYSTRUCTURE when `ext`, BODY otherwise; extension data is accepted in
     /// both when present).
-    pub(crate) fn body(&mut self, ext: bool) -> R<BodyStructure<'a>> {
-        // Recursion goes through this small frame (and `single_part` only for
-        // MESSAGE/RFC822), so the depth limit is what bounds stack use.
-        self.enter()?;
-        self.expect(b'(', "(")?;
-        let r = if self.peek() == Some(b'(') {
-            let mut parts = Vec::new();
-            while self.peek() == Some(b'(') {
-                self.check_items(parts.len())?;
-                parts.push(self.body(ext)?);
-                if self.peek() == Some(b' ') && self.peek_at(1) == Some(b'(') {
-                    self.pos += 1;
+    ///
+    /// Iterative: open multiparts and MESSAGE/RFC822 parts waiting for their inner body sit
+    /// on an explicit stack, so the depth is bounded by [`Limits::max_depth`] alone and a
+    /// deep input yields [`ParseErrorKind::TooDeep`](crate::ParseErrorKind), never a stack
+    /// overflow.
+    pub(crate) fn body(&mut self, _ext: bool) -> R<BodyStructure<'a>> {
+        let mut stack: Vec<OpenBody<'a>> = Vec::new();
+        'start: loop {
+            // A body starts here.
+            self.enter()?;
+            self.expect(b'(', "(")?;
+            let mut done = if self.peek() == Some(b'(') {
+                stack.push(OpenBody::Multi(Vec::new()));
+                continue 'start;
+            } else {
+                match self.single_head()? {
+                    Head::Empty(b) => {
+                        // Gmail's empty multipart, closing paren consumed.
+                        self.leave();
+                        b
+                    }
+                    Head::Message(m) => {
+                        stack.push(OpenBody::Message(m));
+                        self.sp()?;
+                        continue 'start;
+                    }
+                    Head::Part {
+                        media_type,
+                        subtype,
+                        fields,
+                        kind,
+                    } => {
+                        let b = self.single_tail(media_type, subtype, fields, kind)?;
+                        self.expect(b')', ")")?;
+                        self.leave();
+                        b
+                    }
                 }
-            }
-            self.multi_tail(parts)?
-        } else {
-            match self.single_part(ext)? {
-                Some(b) => b,
-                None => {
-                    // Gmail's empty multipart, closing paren consumed.
-                    self.leave();
-                    return Ok(self.empty_multi.take().unwrap_or(BodyStructure::Multi {
-                        parts: Vec::new(),
-                        subtype: Cow::Borrowed(b""),
-                        extension: None,
-                    }));
+            };
+            // A body ended: hand it to the innermost open one, closing those that end.
+            loop {
+                match stack.pop() {
+                    None => return Ok(done),
+                    Some(OpenBody::Multi(mut parts)) => {
+                        self.check_items(parts.len())?;
+                        parts.push(done);
+                        if self.peek() == Some(b' ') && self.peek_at(1) == Some(b'(') {
+                            self.pos += 1;
+                        }
+                        if self.peek() == Some(b'(') {
+                            stack.push(OpenBody::Multi(parts));
+                            continue 'start;
+                        }
+                        done = self.multi_tail(parts)?;
+                    }
+                    Some(OpenBody::Message(m)) => {
+                        self.sp()?;
+                        let lines = self.number64()?;
+                        let kind = SinglePartKind::Message {
+                            envelope: m.envelope,
+                            body: Box::new(done),
+                            lines,
+                        };
+                        done = self.single_tail(m.media_type, m.subtype, m.fields, kind)?;
+                    }
                 }
+                self.expect(b')', ")")?;
+                self.leave();
             }
-        };
-        self.expect(b')', ")")?;
-        self.leave();
-        Ok(r)
+        }
     }
 
     #[inline(never)]
@@ -1104,20 +1200,19 @@ impl<'a> P<'a> {
         })
     }
 
-    /// A non-multipart body after its `(`; `None` for Gmail's `("SUBTYPE")` (kept in
-    /// `empty_multi`).
+    /// A non-multipart body after its `(`, up to its type-specific fields (for
+    /// MESSAGE/RFC822, up to the envelope: the inner body comes next).
     #[inline(never)]
-    fn single_part(&mut self, ext: bool) -> R<Option<BodyStructure<'a>>> {
+    fn single_head(&mut self) -> R<Head<'a>> {
         let media_type = self.string()?;
         if self.peek() == Some(b')') && self.len.empty_multipart {
             // Gmail: ("ALTERNATIVE") for a multipart without parts.
             self.pos += 1;
-            self.empty_multi = Some(BodyStructure::Multi {
+            return Ok(Head::Empty(BodyStructure::Multi {
                 parts: Vec::new(),
                 subtype: media_type,
                 extension: None,
-            });
-            return Ok(None);
+            }));
         }
         self.sp()?;
         let subtype = self.string()?;
@@ -1150,17 +1245,32 @@ impl<'a> P<'a> {
         {
             self.sp()?;
             let envelope = Box::new(self.envelope()?);
-            self.sp()?;
-            let body = Box::new(self.body(ext)?);
-            self.sp()?;
-            SinglePartKind::Message {
+            return Ok(Head::Message(OpenMessage {
+                media_type,
+                subtype,
+                fields,
                 envelope,
-                body,
-                lines: self.number64()?,
-            }
+            }));
         } else {
             SinglePartKind::Basic
         };
+        Ok(Head::Part {
+            media_type,
+            subtype,
+            fields,
+            kind,
+        })
+    }
+
+    /// The extension data of a non-multipart body, and the value.
+    #[inline(never)]
+    fn single_tail(
+        &mut self,
+        media_type: Cow<'a, [u8]>,
+        subtype: Cow<'a, [u8]>,
+        fields: BodyFields<'a>,
+        kind: SinglePartKind<'a>,
+    ) -> R<BodyStructure<'a>> {
         let extension = if self.eat(b' ') {
             let md5 = self.nstring()?;
             let common = self.common_ext()?;
@@ -1168,12 +1278,62 @@ impl<'a> P<'a> {
         } else {
             None
         };
-        Ok(Some(BodyStructure::Single {
+        Ok(BodyStructure::Single {
             media_type,
             subtype,
             fields,
             kind,
             extension,
-        }))
+        })
     }
+}
+
+/// A body whose parse is under way, on the explicit stack of [`P::body`].
+enum OpenBody<'a> {
+    /// A multipart: the parts so far.
+    Multi(Vec<BodyStructure<'a>>),
+    /// A MESSAGE/RFC822 part waiting for its inner body.
+    Message(OpenMessage<'a>),
+}
+
+/// The fields of a MESSAGE/RFC822 part read before its inner body.
+struct OpenMessage<'a> {
+    media_type: Cow<'a, [u8]>,
+    subtype: Cow<'a, [u8]>,
+    fields: BodyFields<'a>,
+    envelope: Box<Envelope<'a>>,
+}
+
+/// What [`P::single_head`] read.
+enum Head<'a> {
+    /// Gmail's `("SUBTYPE")`, closing parenthesis consumed.
+    Empty(BodyStructure<'a>),
+    /// A MESSAGE/RFC822 part: its inner body follows (after SP).
+    Message(OpenMessage<'a>),
+    /// Any other part, up to its extension data.
+    Part {
+        media_type: Cow<'a, [u8]>,
+        subtype: Cow<'a, [u8]>,
+        fields: BodyFields<'a>,
+        kind: SinglePartKind<'a>,
+    },
+}
+
+/// Builds the chain `ids[0] -> ids[1] -> ... -> nested` of a thread list.
+fn chain(ids: Vec<u32>, mut nested: Vec<Thread>) -> Thread {
+    let mut node: Option<Thread> = None;
+    for id in ids.into_iter().rev() {
+        let children = match node.take() {
+            Some(n) => vec![n],
+            None => std::mem::take(&mut nested),
+        };
+        node = Some(Thread {
+            id: Some(id),
+            children,
+        });
+    }
+    node.unwrap_or(Thread {
+        id: None,
+        children: nested,
+    })
 }
