@@ -139,6 +139,7 @@ fn input<'a>(m: &'a Message<'a>, flags: &'a [Flag<'a>]) -> SearchInput<'a, 'a> {
         internal_date: "23-Nov-2026 09:00:00 +0000",
         size: NESTED.len() as u64,
         message: Some(m),
+        modseq: 7,
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use correo_imap::server::{Event, MailboxView, MessageData, Server, ServerConfig};
+use correo_imap::server::{ChangedMessage, Event, MailboxView, MessageData, Server, ServerConfig};
 use correo_imap::types::{Code, Flag, ListItem, Mailbox, Status, StatusItem, StoreMode};
 
 const DATE: &str = "22-Nov-2026 23:20:45 +0000";
@@ -31,6 +31,7 @@ struct Msg {
     uid: u32,
     flags: Vec<Flag<'static>>,
     bytes: Vec<u8>,
+    modseq: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +41,9 @@ struct Mbox {
     next: u32,
     msgs: Vec<Msg>,
     special: Option<&'static str>,
+    /// Highest mod-sequence, and expunged UIDs with the mod-sequence of their removal.
+    highest: u64,
+    vanished: Vec<(u32, u64)>,
 }
 
 /// An in-memory mail store answering the server's events.
@@ -77,6 +81,8 @@ impl App {
                 next: 1,
                 msgs: vec![],
                 special: s,
+                highest: 1,
+                vanished: vec![],
             });
         }
         let msgs: Vec<Msg> = inbox
@@ -86,14 +92,17 @@ impl App {
                 uid,
                 flags: vec![],
                 bytes,
+                modseq: u64::from(uid),
             })
             .collect();
         boxes.push(Mbox {
             name: "INBOX".into(),
             validity: 1_795_389_645,
             next: msgs.len() as u32 + 1,
+            highest: msgs.len() as u64 + 1,
             msgs,
             special: None,
+            vanished: vec![],
         });
         App {
             boxes,
@@ -140,10 +149,29 @@ impl App {
                     s.reject_login("Authentication failed.");
                 }
             }
-            Event::Select { mailbox, .. } => match self.find(&mailbox) {
+            Event::Select {
+                mailbox, qresync, ..
+            } => match self.find(&mailbox) {
                 Some(i) => {
                     self.selected = Some(i);
                     let b = &self.boxes[i];
+                    let since = qresync.as_ref().map_or(u64::MAX, |q| q.modseq);
+                    let vanished = b
+                        .vanished
+                        .iter()
+                        .filter(|v| v.1 > since)
+                        .map(|v| v.0)
+                        .collect();
+                    let changed = b
+                        .msgs
+                        .iter()
+                        .filter(|m| m.modseq > since)
+                        .map(|m| ChangedMessage {
+                            uid: m.uid,
+                            flags: m.flags.clone(),
+                            modseq: m.modseq,
+                        })
+                        .collect();
                     let first_unseen = b
                         .msgs
                         .iter()
@@ -159,6 +187,9 @@ impl App {
                         first_unseen,
                         uid_validity: b.validity,
                         uid_next: b.next,
+                        highest_modseq: Some(b.highest),
+                        vanished,
+                        changed,
                         ..MailboxView::default()
                     });
                 }
@@ -176,6 +207,8 @@ impl App {
                     next: 1,
                     msgs: vec![],
                     special: None,
+                    highest: 1,
+                    vanished: vec![],
                 });
                 s.complete(Status::Ok, None, "");
             }
@@ -261,18 +294,35 @@ impl App {
                 {
                     let uid = b.next;
                     b.next += 1;
+                    b.highest += 1;
                     uids.push(uid);
                     b.msgs.push(Msg {
                         uid,
                         flags: flags.unwrap_or_default(),
                         bytes,
+                        modseq: b.highest,
                     });
                 }
                 let v = b.validity;
                 s.append_ok(Some((v, uids)));
             }
-            Event::Fetch { messages, .. } => {
+            Event::Fetch {
+                messages,
+                vanished,
+                changed_since,
+                ..
+            } => {
                 let b = &self.boxes[self.selected.unwrap()];
+                if vanished {
+                    let since = changed_since.unwrap_or(0);
+                    let v: Vec<u32> = b
+                        .vanished
+                        .iter()
+                        .filter(|v| v.1 > since)
+                        .map(|v| v.0)
+                        .collect();
+                    s.vanished_earlier(&v);
+                }
                 for r in messages {
                     let m = b.msgs.iter().find(|m| m.uid == r.uid).unwrap();
                     let data = MessageData {
@@ -284,7 +334,7 @@ impl App {
                         envelope: None,
                         body_structure: None,
                     };
-                    s.fetch_message(r.seq, &data);
+                    s.fetch_message_modseq(r.seq, &data, Some(m.modseq));
                 }
                 s.complete(Status::Ok, None, "");
             }
@@ -293,17 +343,26 @@ impl App {
                 if let Some(m) = b.msgs.iter_mut().find(|m| m.uid == uid) {
                     m.flags.push(Flag::Seen);
                     m.flags.sort_by_key(order);
+                    b.highest += 1;
+                    m.modseq = b.highest;
                 }
             }
             Event::Store {
                 messages,
                 mode,
                 flags,
+                unchanged_since,
                 ..
             } => {
                 let b = &mut self.boxes[self.selected.unwrap()];
                 for r in messages {
                     let m = b.msgs.iter_mut().find(|m| m.uid == r.uid).unwrap();
+                    if unchanged_since.is_some_and(|u| m.modseq > u) {
+                        s.store_modified(r.seq);
+                        continue;
+                    }
+                    b.highest += 1;
+                    m.modseq = b.highest;
                     match mode {
                         StoreMode::Replace => m.flags.clone_from(&flags),
                         StoreMode::Add => {
@@ -320,7 +379,7 @@ impl App {
                     if b.name != "INBOX" {
                         shown.push(Flag::Recent);
                     }
-                    s.store_flags(r.seq, shown);
+                    s.store_result(r.seq, shown, Some(m.modseq));
                 }
                 s.complete(Status::Ok, None, "");
             }
@@ -346,11 +405,16 @@ impl App {
                     let uid = b.next;
                     b.next += 1;
                     dst_uids.push(uid);
-                    b.msgs.push(Msg { uid, ..m });
+                    b.highest += 1;
+                    let modseq = b.highest;
+                    b.msgs.push(Msg { uid, modseq, ..m });
                 }
                 if is_move {
-                    self.boxes[src].msgs.retain(|m| !uids.contains(&m.uid));
+                    let b = &mut self.boxes[src];
+                    b.msgs.retain(|m| !uids.contains(&m.uid));
                     for &u in &uids {
+                        b.highest += 1;
+                        b.vanished.push((u, b.highest));
                         s.expunged(u);
                     }
                 }
@@ -370,6 +434,8 @@ impl App {
                 let recent = b.msgs.len() as u32;
                 let inbox = b.name == "INBOX";
                 for u in gone {
+                    b.highest += 1;
+                    b.vanished.push((u, b.highest));
                     s.expunged(u);
                 }
                 if !inbox {
@@ -378,11 +444,78 @@ impl App {
                 s.complete(Status::Ok, None, "");
             }
             Event::Search { uid, keys, .. } => {
+                let (ids, modseq) = self.search(uid, &keys);
+                s.search_result_modseq(&ids, modseq);
+            }
+            Event::Sort {
+                uid,
+                criteria,
+                keys,
+            } => {
+                let k = self.sort_keys(uid, &keys);
+                s.sort_result(&correo_imap::mime::sort::sort(&criteria, &k));
+            }
+            Event::Thread {
+                uid,
+                algorithm,
+                keys,
+            } => {
+                let k = self.sort_keys(uid, &keys);
+                s.thread_result(correo_imap::mime::sort::thread(algorithm, &k));
+            }
+            Event::Close { .. } => {
+                self.selected = None;
+                s.complete(Status::Ok, None, "");
+            }
+            Event::Compress => {
+                self.log.push("compress".into());
+                s.compression_started();
+            }
+            Event::Noop | Event::Subscribe { .. } | Event::Delete(_) | Event::Rename { .. } => {
+                s.complete(Status::Ok, None, "");
+            }
+            _ => {}
+        }
+    }
+
+    fn sort_keys(
+        &self,
+        uid: bool,
+        keys: &[correo_imap::types::SearchKey<'_>],
+    ) -> Vec<correo_imap::mime::sort::SortKeys> {
+        let (hits, _) = self.search(true, keys);
+        let b = &self.boxes[self.selected.unwrap()];
+        b.msgs
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| hits.contains(&m.uid))
+            .map(|(i, m)| {
+                let parsed = correo_mime::message::Message::parse(&m.bytes);
+                let seq = i as u32 + 1;
+                correo_imap::mime::sort::SortKeys::new(
+                    if uid { m.uid } else { seq },
+                    seq,
+                    m.bytes.len() as u64,
+                    DATE,
+                    &parsed,
+                )
+            })
+            .collect()
+    }
+
+    fn search(
+        &self,
+        uid: bool,
+        keys: &[correo_imap::types::SearchKey<'_>],
+    ) -> (Vec<u32>, Option<u64>) {
+        {
+            {
                 use correo_imap::mime::search::{SearchInput, matches_all};
                 let b = &self.boxes[self.selected.unwrap()];
                 let max_seq = b.msgs.len() as u32;
                 let max_uid = b.msgs.last().map_or(0, |m| m.uid);
                 let mut ids = vec![];
+                let mut best = None;
                 for (i, m) in b.msgs.iter().enumerate() {
                     let parsed = correo_mime::message::Message::parse(&m.bytes);
                     let input = SearchInput {
@@ -395,21 +528,15 @@ impl App {
                         internal_date: DATE,
                         size: m.bytes.len() as u64,
                         message: Some(&parsed),
+                        modseq: m.modseq,
                     };
-                    if matches_all(&keys, &input) {
+                    if matches_all(keys, &input) {
                         ids.push(if uid { m.uid } else { i as u32 + 1 });
+                        best = best.max(Some(m.modseq));
                     }
                 }
-                s.search_result(&ids);
+                (ids, best)
             }
-            Event::Close { .. } => {
-                self.selected = None;
-                s.complete(Status::Ok, None, "");
-            }
-            Event::Noop | Event::Subscribe { .. } | Event::Delete(_) | Event::Rename { .. } => {
-                s.complete(Status::Ok, None, "");
-            }
-            _ => {}
         }
     }
 }
@@ -1043,6 +1170,8 @@ fn extensions_as_dovecot() {
         next: 3,
         msgs: vec![],
         special: None,
+        highest: 1,
+        vanished: vec![],
     });
     run(&mut s, &mut app, b"");
     let r = run(

@@ -21,6 +21,7 @@
 //! ```
 
 pub mod search;
+pub mod sort;
 
 use std::borrow::Cow;
 

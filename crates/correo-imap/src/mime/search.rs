@@ -17,7 +17,7 @@
 //!     seq: 1, uid: 10, max_seq: 1, max_uid: 10,
 //!     flags: &[Flag::Seen], recent: false,
 //!     internal_date: "22-Nov-2026 23:20:45 +0000", size: raw.len() as u64,
-//!     message: Some(&msg),
+//!     message: Some(&msg), modseq: 4,
 //! };
 //! assert!(matches(&SearchKey::Subject(Cow::Borrowed(b"PRUEBA")), &input));
 //! assert!(!matches(&SearchKey::Unseen, &input));
@@ -48,6 +48,9 @@ pub struct SearchInput<'a, 'm> {
     pub size: u64,
     /// The parsed message (`None`: only flags, sizes, dates and numbers can match).
     pub message: Option<&'a Message<'m>>,
+    /// The message's mod-sequence (CONDSTORE; `SEARCH MODSEQ n` matches when it is at
+    /// least `n`). 0 when unknown.
+    pub modseq: u64,
 }
 
 const MONTHS: [&str; 12] = [
@@ -158,6 +161,7 @@ pub fn matches(key: &SearchKey<'_>, i: &SearchInput<'_, '_>) -> bool {
         K::Not(k) => !matches(k, i),
         K::Or(a, b) => matches(a, i) || matches(b, i),
         K::And(v) => v.iter().all(|k| matches(k, i)),
+        K::ModSeq(n) => i.modseq >= *n,
         _ => false,
     }
 }

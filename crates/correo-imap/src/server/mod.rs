@@ -143,6 +143,25 @@ pub struct ServerConfig {
     pub max_bad_commands: u32,
     /// Most messages one FETCH/STORE/COPY/SEARCH may name (the UID set is expanded).
     pub max_set_size: usize,
+    /// `CONDSTORE` (RFC 7162): HIGHESTMODSEQ/NOMODSEQ in SELECT, MODSEQ in FETCH,
+    /// `CHANGEDSINCE`, `UNCHANGEDSINCE` with `[MODIFIED ...]`, SEARCH `MODSEQ`. The
+    /// application supplies the mod-sequences ([`MailboxView::highest_modseq`],
+    /// [`Server::fetch_message_modseq`], [`Server::store_result`], ...). Default off.
+    pub condstore: bool,
+    /// `QRESYNC` (RFC 7162; implies `CONDSTORE`): `SELECT (QRESYNC ...)`, `VANISHED
+    /// (EARLIER)`, and `VANISHED` instead of `EXPUNGE` once enabled. Default off.
+    pub qresync: bool,
+    /// `SORT` (RFC 5256): [`Event::Sort`]. Default off.
+    pub sort: bool,
+    /// `THREAD=ORDEREDSUBJECT` and `THREAD=REFERENCES` (RFC 5256): [`Event::Thread`].
+    /// Default off.
+    pub thread: bool,
+    /// `SEARCHRES` (RFC 5182): `SEARCH RETURN (SAVE)` and `$`, handled by the machine.
+    /// Default off.
+    pub searchres: bool,
+    /// `COMPRESS=DEFLATE` (RFC 4978): [`Event::Compress`] tells the application to switch
+    /// the transport. Default off.
+    pub compress: bool,
 }
 
 impl Default for ServerConfig {
@@ -175,6 +194,12 @@ impl Default for ServerConfig {
             leniency: Leniency::default(),
             max_bad_commands: 20,
             max_set_size: 1_000_000,
+            condstore: false,
+            qresync: false,
+            sort: false,
+            thread: false,
+            searchres: false,
+            compress: false,
         }
     }
 }
@@ -211,6 +236,77 @@ pub struct MailboxView {
     pub uid_next: u32,
     /// Read-only (EXAMINE always is).
     pub read_only: bool,
+    /// `HIGHESTMODSEQ` (CONDSTORE); `None` sends `NOMODSEQ` (no persistent
+    /// mod-sequences). Only sent when CONDSTORE is configured.
+    pub highest_modseq: Option<u64>,
+    /// For `SELECT (QRESYNC ...)`: UIDs expunged since the client's mod-sequence, sent
+    /// as `VANISHED (EARLIER)` (limited to the client's known UIDs). Ignored when the
+    /// QRESYNC parameters are absent or the UIDVALIDITY differs.
+    pub vanished: Vec<u32>,
+    /// For `SELECT (QRESYNC ...)`: messages changed since the client's mod-sequence,
+    /// sent as `FETCH (UID FLAGS MODSEQ)`. Same conditions as
+    /// [`vanished`](Self::vanished).
+    pub changed: Vec<ChangedMessage>,
+}
+
+/// A message whose flags changed since a mod-sequence (QRESYNC SELECT).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ChangedMessage {
+    /// UID.
+    pub uid: u32,
+    /// Its flags now.
+    pub flags: Vec<Flag<'static>>,
+    /// Its mod-sequence.
+    pub modseq: u64,
+}
+
+/// The parameters of `SELECT mailbox (QRESYNC (uidvalidity modseq [known-uids]))`
+/// (the optional sequence match data is not used).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Qresync {
+    /// The UIDVALIDITY the client knows.
+    pub uid_validity: u32,
+    /// The last mod-sequence the client knows.
+    pub modseq: u64,
+    /// The UIDs the client knows (`None`: all).
+    pub known_uids: Option<SequenceSet>,
+}
+
+/// A SORT key (RFC 5256).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SortKey {
+    /// `ARRIVAL`: internal date.
+    Arrival,
+    /// `CC`: first Cc mailbox's local part.
+    Cc,
+    /// `DATE`: sent date (the internal date when absent).
+    Date,
+    /// `FROM`: first From mailbox's local part.
+    From,
+    /// `SIZE`: RFC822.SIZE.
+    Size,
+    /// `SUBJECT`: base subject.
+    Subject,
+    /// `TO`: first To mailbox's local part.
+    To,
+}
+
+/// A SORT criterion: a key, possibly reversed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SortCriterion {
+    /// `REVERSE`.
+    pub reverse: bool,
+    /// The key.
+    pub key: SortKey,
+}
+
+/// A THREAD algorithm (RFC 5256).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ThreadAlgorithm {
+    /// `ORDEREDSUBJECT`.
+    OrderedSubject,
+    /// `REFERENCES`.
+    References,
 }
 
 impl Default for MailboxView {
@@ -230,6 +326,9 @@ impl Default for MailboxView {
             uid_validity: 1,
             uid_next: 1,
             read_only: false,
+            highest_modseq: None,
+            vanished: Vec::new(),
+            changed: Vec::new(),
         }
     }
 }
@@ -277,6 +376,11 @@ pub enum Event {
         mailbox: Mailbox<'static>,
         /// `EXAMINE`.
         examine: bool,
+        /// `(CONDSTORE)` was given (CONDSTORE is now enabled for the session).
+        condstore: bool,
+        /// `(QRESYNC (...))`: fill [`MailboxView::vanished`] and
+        /// [`MailboxView::changed`] from it.
+        qresync: Option<Qresync>,
     },
     /// `CREATE`: answer [`Server::complete`].
     Create(Mailbox<'static>),
@@ -341,6 +445,12 @@ pub enum Event {
         messages: Vec<MessageRef>,
         /// The items (macros expanded).
         attrs: Vec<FetchAttr<'static>>,
+        /// `(CHANGEDSINCE n)`: the machine leaves out messages whose mod-sequence (given
+        /// with [`Server::fetch_message_modseq`]) is not greater.
+        changed_since: Option<u64>,
+        /// `(VANISHED)` (QRESYNC, UID FETCH): report the UIDs in the set expunged since
+        /// `changed_since` with [`Server::vanished_earlier`] before the messages.
+        vanished: bool,
     },
     /// A non-PEEK body fetch set `\Seen` on a message: store it.
     SeenSet {
@@ -360,6 +470,9 @@ pub enum Event {
         flags: Vec<Flag<'static>>,
         /// `.SILENT`.
         silent: bool,
+        /// `(UNCHANGEDSINCE n)`: messages whose mod-sequence is greater are not changed
+        /// but reported with [`Server::store_modified`].
+        unchanged_since: Option<u64>,
     },
     /// `COPY`/`MOVE`: answer [`Server::copy_ok`] (for MOVE, report the moved messages
     /// with [`Server::expunged`] first) or [`Server::complete`] (`NO [TRYCREATE]`).
@@ -392,6 +505,30 @@ pub enum Event {
         /// The keys (ANDed).
         keys: Vec<SearchKey<'static>>,
     },
+    /// `SORT`/`UID SORT`: answer [`Server::sort_result`] with the matching messages in
+    /// order (see `correo_imap::mime::sort` for an implementation).
+    Sort {
+        /// `UID SORT`: answer with UIDs.
+        uid: bool,
+        /// The criteria, most significant first.
+        criteria: Vec<SortCriterion>,
+        /// The search keys (ANDed; `$` already replaced).
+        keys: Vec<SearchKey<'static>>,
+    },
+    /// `THREAD`/`UID THREAD`: answer [`Server::thread_result`].
+    Thread {
+        /// `UID THREAD`: answer with UIDs.
+        uid: bool,
+        /// The algorithm.
+        algorithm: ThreadAlgorithm,
+        /// The search keys (ANDed; `$` already replaced).
+        keys: Vec<SearchKey<'static>>,
+    },
+    /// `COMPRESS DEFLATE` accepted (`OK` is in [`Server::poll_transmit`]): send what is
+    /// pending uncompressed, switch the connection to raw DEFLATE (RFC 1951) both ways,
+    /// then call [`Server::compression_started`]. Bytes received after the command were
+    /// discarded.
+    Compress,
     /// `NOOP`/`CHECK`: a chance to report mailbox changes; answer [`Server::complete`].
     Noop,
     /// IDLE started (`+ idling` sent): push changes with [`Server::exists`],
@@ -426,6 +563,13 @@ enum Pending {
     Store {
         uid: bool,
         silent: bool,
+        conditional: bool,
+    },
+    Sort {
+        uid: bool,
+    },
+    Thread {
+        uid: bool,
     },
     Copy {
         is_move: bool,
@@ -445,6 +589,7 @@ enum Mode {
     AuthData,
     Idle,
     AwaitTls,
+    AwaitCompress,
     Closed,
 }
 
@@ -452,7 +597,7 @@ enum Mode {
 enum Update {
     Exists(u32),
     Expunge(u32),
-    Flags(u32, Vec<Flag<'static>>),
+    Flags(u32, Vec<Flag<'static>>, Option<u64>),
     Recent(u32),
 }
 
@@ -495,6 +640,22 @@ struct Core {
     append_skip: Option<&'static str>,
     append_count: usize,
     fetch_attrs: Option<Vec<FetchAttr<'static>>>,
+    /// The pending FETCH's CHANGEDSINCE and (for VANISHED) its UID set.
+    fetch_changed_since: Option<u64>,
+    fetch_vanished_set: Option<SequenceSet>,
+    /// The pending conditional STORE's failures (`[MODIFIED ...]`).
+    modified: Vec<u32>,
+    /// The pending SEARCH asked for MODSEQ.
+    search_modseq: bool,
+    /// The pending SELECT's QRESYNC parameters.
+    select_qresync: Option<Qresync>,
+    /// CONDSTORE / QRESYNC enabled in this session.
+    condstore_on: bool,
+    qresync_on: bool,
+    /// COMPRESS is active.
+    compressed: bool,
+    /// The SEARCHRES saved result, as UIDs (sorted).
+    saved: Vec<u32>,
 }
 
 impl Server {
@@ -515,6 +676,15 @@ impl Server {
             append_skip: None,
             append_count: 0,
             fetch_attrs: None,
+            fetch_changed_since: None,
+            fetch_vanished_set: None,
+            modified: Vec::new(),
+            search_modseq: false,
+            select_qresync: None,
+            condstore_on: false,
+            qresync_on: false,
+            compressed: false,
+            saved: Vec::new(),
             config,
         };
         core.greet();
@@ -567,10 +737,46 @@ impl Server {
 
     /// Bytes from the client (any split).
     pub fn receive(&mut self, bytes: &[u8]) {
-        if matches!(self.core.mode, Mode::Closed | Mode::AwaitTls) {
+        if matches!(
+            self.core.mode,
+            Mode::Closed | Mode::AwaitTls | Mode::AwaitCompress
+        ) {
             return;
         }
         self.pump(bytes);
+    }
+
+    /// The transport is compressed after [`Event::Compress`]: commands are read again
+    /// (the caller now gives decompressed bytes to [`receive`](Self::receive) and
+    /// compresses what [`poll_transmit`](Self::poll_transmit) gives).
+    pub fn compression_started(&mut self) {
+        if self.core.mode == Mode::AwaitCompress {
+            self.framer.discard();
+            self.held.clear();
+            self.core.compressed = true;
+            self.core.mode = Mode::Command;
+        }
+    }
+
+    /// Whether COMPRESS is active.
+    pub fn is_compressed(&self) -> bool {
+        self.core.compressed
+    }
+
+    /// Whether CONDSTORE is enabled in this session (by ENABLE, SELECT (CONDSTORE), a
+    /// MODSEQ fetch or search, CHANGEDSINCE or UNCHANGEDSINCE; QRESYNC implies it).
+    pub fn condstore_enabled(&self) -> bool {
+        self.core.condstore_on
+    }
+
+    /// Whether QRESYNC is enabled in this session (`ENABLE QRESYNC`).
+    pub fn qresync_enabled(&self) -> bool {
+        self.core.qresync_on
+    }
+
+    /// The SEARCHRES saved result (`$`), as UIDs.
+    pub fn saved_result(&self) -> &[u32] {
+        &self.core.saved
     }
 
     /// The next event.
@@ -642,7 +848,10 @@ impl Server {
                 input = Cow::Owned(rest);
                 continue;
             }
-            if self.core.mode == Mode::Closed || self.core.mode == Mode::AwaitTls {
+            if matches!(
+                self.core.mode,
+                Mode::Closed | Mode::AwaitTls | Mode::AwaitCompress
+            ) {
                 rest.clear();
             }
             // Input piling up while the application does not answer: bounded.
@@ -739,6 +948,54 @@ impl Server {
         }
         c.state_line(Code::UidValidity(view.uid_validity), "UIDs valid");
         c.state_line(Code::UidNext(view.uid_next), "Predicted next UID");
+        if c.config.condstore || c.config.qresync {
+            match view.highest_modseq {
+                Some(m) => c.state_line(Code::HighestModSeq(m), "Highest"),
+                None => c.state_line(Code::NoModSeq, "No permanent modsequences"),
+            }
+        }
+        let qresync = c
+            .select_qresync
+            .take()
+            .filter(|q| q.uid_validity == view.uid_validity);
+        if let Some(q) = qresync {
+            let mut gone: Vec<u32> = view
+                .vanished
+                .iter()
+                .copied()
+                .filter(|&u| {
+                    view.uids.binary_search(&u).is_err()
+                        && q.known_uids
+                            .as_ref()
+                            .is_none_or(|k| k.contains(u, u32::MAX))
+                })
+                .collect();
+            gone.sort_unstable();
+            gone.dedup();
+            if !gone.is_empty() {
+                c.untagged(Untagged::Vanished {
+                    earlier: true,
+                    uids: compress(&gone),
+                });
+            }
+            let mut changed = view.changed.clone();
+            changed.sort_by_key(|m| m.uid);
+            for m in changed {
+                if m.modseq <= q.modseq {
+                    continue;
+                }
+                if let Ok(pos) = view.uids.binary_search(&m.uid) {
+                    c.untagged(Untagged::Fetch {
+                        seq: u32::try_from(pos + 1).unwrap_or(u32::MAX),
+                        items: vec![
+                            crate::types::FetchItem::Uid(m.uid),
+                            crate::types::FetchItem::Flags(m.flags),
+                            crate::types::FetchItem::ModSeq(m.modseq),
+                        ],
+                    });
+                }
+            }
+        }
         c.selected = Some(Selected {
             uids: view.uids,
             read_only: view.read_only,
@@ -806,14 +1063,37 @@ impl Server {
 
     /// One message of the pending FETCH: the response items are computed from `data`.
     pub fn fetch_message(&mut self, seq: u32, data: &MessageData<'_>) {
+        self.fetch_message_modseq(seq, data, None);
+    }
+
+    /// One message of the pending FETCH with its mod-sequence (CONDSTORE): `MODSEQ (n)`
+    /// is added when asked for, with `CHANGEDSINCE`, or with `FLAGS` once CONDSTORE is
+    /// enabled; with `CHANGEDSINCE n` the message is left out unless `modseq > n`.
+    pub fn fetch_message_modseq(&mut self, seq: u32, data: &MessageData<'_>, modseq: Option<u64>) {
         let Some(Pending::Fetch { uid }) = self.core.pending else {
             return;
         };
+        if let (Some(since), Some(m)) = (self.core.fetch_changed_since, modseq)
+            && m <= since
+        {
+            return;
+        }
         let Some(attrs) = self.core.fetch_attrs.take() else {
             return;
         };
         let read_only = self.core.selected.as_ref().is_none_or(|s| s.read_only);
-        let (items, seen) = fetch_items(&attrs, data, uid, read_only);
+        let (mut items, seen) = fetch_items(&attrs, data, uid, read_only);
+        if let Some(m) = modseq {
+            let has_flags = items
+                .iter()
+                .any(|i| matches!(i, crate::types::FetchItem::Flags(_)));
+            if attrs.contains(&FetchAttr::ModSeq)
+                || self.core.fetch_changed_since.is_some()
+                || (self.core.condstore_on && has_flags)
+            {
+                items.push(crate::types::FetchItem::ModSeq(m));
+            }
+        }
         self.core.fetch_attrs = Some(attrs);
         if seen {
             self.core.events.push_back(Event::SeenSet { uid: data.uid });
@@ -821,19 +1101,81 @@ impl Server {
         self.core.untagged(Untagged::Fetch { seq, items });
     }
 
-    /// The new flags of one message of the pending STORE (sent unless `.SILENT`).
-    pub fn store_flags(&mut self, seq: u32, flags: Vec<Flag<'_>>) {
-        let Some(Pending::Store { uid, silent }) = self.core.pending else {
-            return;
-        };
-        if silent {
+    /// `* VANISHED (EARLIER) uids` during a `UID FETCH ... (CHANGEDSINCE n VANISHED)`:
+    /// the UIDs expunged since `n`, given before the messages. Only those in the
+    /// command's UID set and not in the mailbox are sent.
+    pub fn vanished_earlier(&mut self, uids: &[u32]) {
+        if !matches!(self.core.pending, Some(Pending::Fetch { uid: true })) {
             return;
         }
-        let mut items = vec![crate::types::FetchItem::Flags(flags)];
+        let Some(set) = self.core.fetch_vanished_set.as_ref() else {
+            return;
+        };
+        let sel = self.core.selected.as_ref();
+        let mut v: Vec<u32> = uids
+            .iter()
+            .copied()
+            .filter(|&u| u != 0 && set.contains(u, u32::MAX))
+            .filter(|u| sel.is_none_or(|s| s.uids.binary_search(u).is_err()))
+            .take(self.core.config.max_set_size)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        if !v.is_empty() {
+            self.core.untagged(Untagged::Vanished {
+                earlier: true,
+                uids: compress(&v),
+            });
+        }
+    }
+
+    /// The new flags of one message of the pending STORE (sent unless `.SILENT`).
+    pub fn store_flags(&mut self, seq: u32, flags: Vec<Flag<'_>>) {
+        self.store_result(seq, flags, None);
+    }
+
+    /// The new flags and mod-sequence of one message of the pending STORE. With
+    /// CONDSTORE enabled `MODSEQ (n)` is added; with `.SILENT` nothing is sent, except
+    /// `FETCH (MODSEQ (n))` for a conditional STORE (RFC 7162 3.1.3).
+    pub fn store_result(&mut self, seq: u32, flags: Vec<Flag<'_>>, modseq: Option<u64>) {
+        let Some(Pending::Store {
+            uid,
+            silent,
+            conditional,
+        }) = self.core.pending
+        else {
+            return;
+        };
+        let modseq = modseq.filter(|_| self.core.condstore_on);
+        if silent && !(conditional && modseq.is_some()) {
+            return;
+        }
+        let mut items = Vec::new();
+        if !silent {
+            items.push(crate::types::FetchItem::Flags(flags));
+        }
         if uid && let Some(u) = self.uid_of(seq) {
             items.push(crate::types::FetchItem::Uid(u));
         }
+        if let Some(m) = modseq {
+            items.push(crate::types::FetchItem::ModSeq(m));
+        }
         self.core.untagged(Untagged::Fetch { seq, items });
+    }
+
+    /// A message of the pending conditional STORE was not changed: its mod-sequence is
+    /// greater than `UNCHANGEDSINCE`. Reported in the tagged `OK [MODIFIED set]` (UIDs
+    /// for UID STORE, sequence numbers otherwise).
+    pub fn store_modified(&mut self, seq: u32) {
+        let Some(Pending::Store { uid, .. }) = self.core.pending else {
+            return;
+        };
+        let id = if uid { self.uid_of(seq) } else { Some(seq) };
+        if let Some(id) = id
+            && self.core.modified.len() < self.core.config.max_set_size
+        {
+            self.core.modified.push(id);
+        }
     }
 
     /// COPY/MOVE done. `uids`: (destination UIDVALIDITY, source UIDs, destination UIDs)
@@ -864,14 +1206,51 @@ impl Server {
 
     /// The result of the pending SEARCH: sequence numbers (SEARCH) or UIDs (UID SEARCH).
     pub fn search_result(&mut self, ids: &[u32]) {
+        self.search_result_modseq(ids, None);
+    }
+
+    /// The result of the pending SEARCH with the highest mod-sequence of the matches,
+    /// sent as `(MODSEQ n)` when the search used the `MODSEQ` key (CONDSTORE).
+    /// `RETURN (SAVE)` (SEARCHRES) stores the result for `$`.
+    pub fn search_result_modseq(&mut self, ids: &[u32], modseq: Option<u64>) {
         let Some(Pending::Search { uid, ret }) = self.core.pending.clone() else {
             return;
         };
         let mut ids = ids.to_vec();
         ids.sort_unstable();
         ids.dedup();
+        let modseq = modseq.filter(|_| self.core.search_modseq && !ids.is_empty());
+        let save = ret
+            .as_ref()
+            .is_some_and(|r| r.contains(&SearchReturn::Save));
+        if save {
+            let has = |x| ret.as_ref().is_some_and(|r| r.contains(&x));
+            let pick: Vec<u32> = if has(SearchReturn::All) || has(SearchReturn::Count) {
+                ids.clone()
+            } else if has(SearchReturn::Min) || has(SearchReturn::Max) {
+                let mut v = Vec::new();
+                if has(SearchReturn::Min) {
+                    v.extend(ids.first());
+                }
+                if has(SearchReturn::Max) {
+                    v.extend(ids.last());
+                }
+                v
+            } else {
+                ids.clone()
+            };
+            let mut uids: Vec<u32> = if uid {
+                pick
+            } else {
+                pick.into_iter().filter_map(|s| self.uid_of(s)).collect()
+            };
+            uids.sort_unstable();
+            uids.dedup();
+            self.core.saved = uids;
+        }
         match ret {
-            None => self.core.untagged(Untagged::Search { ids, modseq: None }),
+            None => self.core.untagged(Untagged::Search { ids, modseq }),
+            Some(ret) if save && ret.iter().all(|r| *r == SearchReturn::Save) => {}
             Some(ret) => {
                 let ret = if ret.is_empty() {
                     vec![SearchReturn::All]
@@ -894,6 +1273,9 @@ impl Server {
                         _ => {}
                     }
                 }
+                if let Some(m) = modseq {
+                    items.push(ESearchItem::ModSeq(m));
+                }
                 let tag = self.core.tag.clone().into_bytes();
                 self.core.untagged(Untagged::ESearch(ESearch {
                     tag: Some(Cow::Owned(tag)),
@@ -906,6 +1288,39 @@ impl Server {
             self.core.flush_updates();
         }
         self.core.tagged(Status::Ok, None, "Search completed.");
+        self.answered();
+    }
+
+    /// The result of the pending SORT: sequence numbers (SORT) or UIDs (UID SORT), in
+    /// the sorted order.
+    pub fn sort_result(&mut self, ids: &[u32]) {
+        let Some(Pending::Sort { uid }) = self.core.pending else {
+            return;
+        };
+        let ids: Vec<u32> = ids
+            .iter()
+            .copied()
+            .take(self.core.config.max_set_size)
+            .collect();
+        self.core.untagged(Untagged::Sort { ids, modseq: None });
+        if uid {
+            self.core.flush_updates();
+        }
+        self.core.tagged(Status::Ok, None, "Sort completed.");
+        self.answered();
+    }
+
+    /// The result of the pending THREAD: the threads, with sequence numbers (THREAD) or
+    /// UIDs (UID THREAD).
+    pub fn thread_result(&mut self, threads: Vec<crate::types::Thread>) {
+        let Some(Pending::Thread { uid }) = self.core.pending else {
+            return;
+        };
+        self.core.untagged(Untagged::Thread(threads));
+        if uid {
+            self.core.flush_updates();
+        }
+        self.core.tagged(Status::Ok, None, "Thread completed.");
         self.answered();
     }
 
@@ -937,6 +1352,7 @@ impl Server {
                     self.select_ok(MailboxView::default());
                     return;
                 }
+                c.select_qresync = None;
             }
             Pending::Close(_) => {
                 c.selected = None;
@@ -944,18 +1360,41 @@ impl Server {
             }
             Pending::Fetch { .. } | Pending::Store { .. } => {
                 c.fetch_attrs = None;
+                c.fetch_changed_since = None;
+                c.fetch_vanished_set = None;
                 if c.pending_uid_variant() {
                     c.flush_updates();
                 } else {
                     c.flush_exists_only();
                 }
             }
-            Pending::Search { uid, .. } => {
+            Pending::Search { uid, ref ret } => {
+                if status != Status::Ok
+                    && ret
+                        .as_ref()
+                        .is_some_and(|r| r.contains(&SearchReturn::Save))
+                {
+                    c.saved.clear();
+                }
+                if uid {
+                    c.flush_updates();
+                }
+            }
+            Pending::Sort { uid } | Pending::Thread { uid } => {
                 if uid {
                     c.flush_updates();
                 }
             }
             _ => c.flush_updates(),
+        }
+        let mut code = code;
+        if matches!(p, Pending::Store { .. }) {
+            let mut m = std::mem::take(&mut c.modified);
+            if status == Status::Ok && code.is_none() && !m.is_empty() {
+                m.sort_unstable();
+                m.dedup();
+                code = Some(Code::Modified(compress(&m)));
+            }
         }
         let default = match &p {
             Pending::Simple(t) | Pending::Noop(t) => *t,
@@ -964,12 +1403,17 @@ impl Server {
             Pending::Status => "Status completed.",
             Pending::Append => "Append completed.",
             Pending::Fetch { .. } => "Fetch completed.",
+            Pending::Store { .. } if matches!(code, Some(Code::Modified(_))) => {
+                "Conditional STORE failed."
+            }
             Pending::Store { .. } => "Store completed.",
             Pending::Copy { is_move: false } => "Copy completed.",
             Pending::Copy { is_move: true } => "Move completed.",
             Pending::Expunge => "Expunge completed.",
             Pending::Close(t) => t,
             Pending::Search { .. } => "Search completed.",
+            Pending::Sort { .. } => "Sort completed.",
+            Pending::Thread { .. } => "Thread completed.",
             Pending::Select { .. } => "Select failed",
             Pending::Login | Pending::Auth => "",
         };
@@ -995,8 +1439,14 @@ impl Server {
 
     /// The flags of the message with `uid` changed (by another session).
     pub fn flags_changed(&mut self, uid: u32, flags: Vec<Flag<'_>>) {
+        self.message_changed(uid, flags, None);
+    }
+
+    /// The flags of the message with `uid` changed (by another session), with its new
+    /// mod-sequence (sent as `MODSEQ (n)` once CONDSTORE is enabled).
+    pub fn message_changed(&mut self, uid: u32, flags: Vec<Flag<'_>>, modseq: Option<u64>) {
         let flags = flags.into_iter().map(Flag::into_static).collect();
-        self.core.update(Update::Flags(uid, flags));
+        self.core.update(Update::Flags(uid, flags, modseq));
     }
 
     /// The number of `\Recent` messages changed (IMAP4rev1 `* n RECENT`, sent with the
@@ -1165,6 +1615,13 @@ impl Core {
                 (c.move_command, "MOVE"),
                 (c.special_use, "SPECIAL-USE"),
                 (c.binary && cfg!(feature = "mime"), "BINARY"),
+                (c.condstore || c.qresync, "CONDSTORE"),
+                (c.qresync, "QRESYNC"),
+                (c.sort, "SORT"),
+                (c.thread, "THREAD=ORDEREDSUBJECT"),
+                (c.thread, "THREAD=REFERENCES"),
+                (c.searchres, "SEARCHRES"),
+                (c.compress && !self.compressed, "COMPRESS=DEFLATE"),
             ] {
                 if on {
                     v.push(name.into());
@@ -1221,7 +1678,24 @@ impl Core {
         let mut lines: Vec<Untagged<'static>> = Vec::new();
         let mut rest = Vec::new();
         let mut exists_dirty = false;
+        let vanished_mode = self.qresync_on;
+        let with_modseq = self.condstore_on;
+        // With QRESYNC, consecutive expunges go out as one `VANISHED uids`.
+        let mut vanished: Vec<u32> = Vec::new();
+        let flush_vanished = |lines: &mut Vec<Untagged<'static>>, v: &mut Vec<u32>| {
+            if !v.is_empty() {
+                v.sort_unstable();
+                lines.push(Untagged::Vanished {
+                    earlier: false,
+                    uids: compress(v),
+                });
+                v.clear();
+            }
+        };
         for (i, u) in queue.iter().enumerate() {
+            if !matches!(u, Update::Expunge(_)) {
+                flush_vanished(&mut lines, &mut vanished);
+            }
             match u {
                 Update::Exists(uid) => {
                     if sel.uids.last().is_none_or(|&l| l < *uid) {
@@ -1241,9 +1715,13 @@ impl Core {
                         }
                         // Announced EXISTS must precede an expunge of a new message.
                         sel.uids.remove(pos);
-                        lines.push(Untagged::Expunge(
-                            u32::try_from(pos + 1).unwrap_or(u32::MAX),
-                        ));
+                        if vanished_mode {
+                            vanished.push(*uid);
+                        } else {
+                            lines.push(Untagged::Expunge(
+                                u32::try_from(pos + 1).unwrap_or(u32::MAX),
+                            ));
+                        }
                     }
                 }
                 Update::Recent(n) => {
@@ -1253,19 +1731,24 @@ impl Core {
                     }
                     lines.push(Untagged::Recent(*n));
                 }
-                Update::Flags(uid, flags) => {
+                Update::Flags(uid, flags, modseq) => {
                     if let Ok(pos) = sel.uids.binary_search(uid) {
+                        let mut items = vec![
+                            crate::types::FetchItem::Uid(*uid),
+                            crate::types::FetchItem::Flags(flags.clone()),
+                        ];
+                        if let Some(m) = modseq.filter(|_| with_modseq) {
+                            items.push(crate::types::FetchItem::ModSeq(m));
+                        }
                         lines.push(Untagged::Fetch {
                             seq: u32::try_from(pos + 1).unwrap_or(u32::MAX),
-                            items: vec![
-                                crate::types::FetchItem::Uid(*uid),
-                                crate::types::FetchItem::Flags(flags.clone()),
-                            ],
+                            items,
                         });
                     }
                 }
             }
         }
+        flush_vanished(&mut lines, &mut vanished);
         if exists_dirty {
             lines.push(Untagged::Exists(len32(&sel.uids)));
         }
@@ -1615,8 +2098,25 @@ impl Core {
                 let known = !matches!(c.body, CommandBody::Other { .. });
                 self.bad(Some(&tag), if known { NOT_AUTH } else { unknown });
             }
-            CommandBody::Enable(_) if self.config.enable => {
-                self.untagged(Untagged::Enabled(Vec::new()));
+            CommandBody::Enable(caps) if self.config.enable => {
+                let mut on = Vec::new();
+                for cap in caps {
+                    let name = cap.0.to_ascii_uppercase();
+                    let newly = match name.as_str() {
+                        "CONDSTORE" if self.config.condstore || self.config.qresync => {
+                            !std::mem::replace(&mut self.condstore_on, true)
+                        }
+                        "QRESYNC" if self.config.qresync => {
+                            self.condstore_on = true;
+                            !std::mem::replace(&mut self.qresync_on, true)
+                        }
+                        _ => false,
+                    };
+                    if newly {
+                        on.push(Capability(Cow::Owned(name)));
+                    }
+                }
+                self.untagged(Untagged::Enabled(on));
                 self.tagged(Status::Ok, None, "Enabled.");
             }
             CommandBody::Namespace if self.config.namespace => {
@@ -1629,18 +2129,47 @@ impl Core {
                 self.tagged(Status::Ok, None, "Namespace completed.");
             }
             CommandBody::Select {
-                examine, mailbox, ..
+                examine,
+                mailbox,
+                condstore,
+                qresync,
             } => {
-                if selected {
-                    self.selected = None;
-                    self.state = State::Authenticated;
-                    self.state_line(Code::Closed, "Previous mailbox closed.");
+                let cs_ok = self.config.condstore || self.config.qresync;
+                let qresync = match qresync {
+                    None => Ok(None),
+                    Some(_) if !self.qresync_on => Err("QRESYNC is not enabled."),
+                    Some(raw) => parse_qresync(&raw)
+                        .map(Some)
+                        .ok_or("Invalid QRESYNC parameters."),
+                };
+                match qresync {
+                    _ if condstore && !cs_ok => {
+                        self.bad(Some(&tag), "CONDSTORE is not supported.");
+                    }
+                    Err(why) => self.bad(Some(&tag), why),
+                    Ok(qresync) => {
+                        if selected {
+                            self.selected = None;
+                            self.state = State::Authenticated;
+                            self.state_line(Code::Closed, "Previous mailbox closed.");
+                        }
+                        self.saved.clear();
+                        if condstore {
+                            self.condstore_on = true;
+                        }
+                        self.select_qresync.clone_from(&qresync);
+                        ev(
+                            self,
+                            Pending::Select { examine },
+                            Event::Select {
+                                mailbox,
+                                examine,
+                                condstore,
+                                qresync,
+                            },
+                        );
+                    }
                 }
-                ev(
-                    self,
-                    Pending::Select { examine },
-                    Event::Select { mailbox, examine },
-                );
             }
             CommandBody::Create(m) => {
                 ev(self, Pending::Simple("Create completed."), Event::Create(m));
@@ -1701,7 +2230,29 @@ impl Core {
                 },
             ),
             CommandBody::Status { mailbox, items } => {
+                if items.contains(&StatusItem::HighestModSeq)
+                    && (self.config.condstore || self.config.qresync)
+                {
+                    self.condstore_on = true;
+                }
                 ev(self, Pending::Status, Event::Status { mailbox, items });
+            }
+            CommandBody::Compress(mechanism) if self.config.compress => {
+                if self.compressed {
+                    self.tagged(
+                        Status::No,
+                        Some(Code::CompressionActive),
+                        "Compression is already active.",
+                    );
+                } else if !mechanism.eq_ignore_ascii_case("DEFLATE") {
+                    self.bad(Some(&tag), "Unknown compression mechanism.");
+                } else {
+                    self.bad = 0;
+                    self.tagged(Status::Ok, None, "DEFLATE active");
+                    self.mode = Mode::AwaitCompress;
+                    self.events.push_back(Event::Compress);
+                    return Ctl::Discard;
+                }
             }
             CommandBody::Append { mailbox, messages } => {
                 if appended != messages.len() {
@@ -1759,14 +2310,26 @@ impl Core {
                 charset,
                 keys,
             } => {
-                if ret.is_some() && !self.config.esearch {
-                    self.bad(Some(&tag), "ESEARCH is not supported.");
-                } else if ret
+                let save = ret
                     .as_ref()
-                    .is_some_and(|r| r.contains(&SearchReturn::Save))
-                {
+                    .is_some_and(|r| r.contains(&SearchReturn::Save));
+                let only_save = ret
+                    .as_ref()
+                    .is_some_and(|r| !r.is_empty() && r.iter().all(|x| *x == SearchReturn::Save));
+                if ret.is_some() && !self.config.esearch && !(only_save && self.config.searchres) {
+                    self.bad(Some(&tag), "ESEARCH is not supported.");
+                } else if save && !self.config.searchres {
                     self.bad(Some(&tag), "SEARCHRES is not supported.");
+                } else if keys_use(&keys, &|k| matches!(k, SearchKey::ModSeq(_)))
+                    && !(self.config.condstore || self.config.qresync)
+                {
+                    self.bad(Some(&tag), "CONDSTORE is not supported.");
                 } else {
+                    self.search_modseq = keys_use(&keys, &|k| matches!(k, SearchKey::ModSeq(_)));
+                    if self.search_modseq {
+                        self.condstore_on = true;
+                    }
+                    let keys = subst_saved(keys, &self.saved);
                     ev(
                         self,
                         Pending::Search { uid, ret },
@@ -1778,12 +2341,102 @@ impl Core {
                     );
                 }
             }
+            CommandBody::Sort {
+                uid,
+                criteria,
+                charset,
+                keys,
+            } if self.config.sort => match parse_sort_criteria(&criteria) {
+                None => self.bad(Some(&tag), "Invalid sort criteria."),
+                Some(_) if !known_charset(&charset) => {
+                    self.tagged(
+                        Status::No,
+                        Some(Code::BadCharset(vec![
+                            Cow::Borrowed(b"US-ASCII"),
+                            Cow::Borrowed(b"UTF-8"),
+                        ])),
+                        "Unknown charset.",
+                    );
+                }
+                Some(criteria) => {
+                    let keys = subst_saved(keys, &self.saved);
+                    ev(
+                        self,
+                        Pending::Sort { uid },
+                        Event::Sort {
+                            uid,
+                            criteria,
+                            keys,
+                        },
+                    );
+                }
+            },
+            CommandBody::Thread {
+                uid,
+                algorithm,
+                charset,
+                keys,
+            } if self.config.thread => {
+                let algorithm = if algorithm.eq_ignore_ascii_case("ORDEREDSUBJECT") {
+                    Some(ThreadAlgorithm::OrderedSubject)
+                } else if algorithm.eq_ignore_ascii_case("REFERENCES") {
+                    Some(ThreadAlgorithm::References)
+                } else {
+                    None
+                };
+                match algorithm {
+                    None => self.bad(Some(&tag), "Unknown thread algorithm."),
+                    Some(_) if !known_charset(&charset) => {
+                        self.tagged(
+                            Status::No,
+                            Some(Code::BadCharset(vec![
+                                Cow::Borrowed(b"US-ASCII"),
+                                Cow::Borrowed(b"UTF-8"),
+                            ])),
+                            "Unknown charset.",
+                        );
+                    }
+                    Some(algorithm) => {
+                        let keys = subst_saved(keys, &self.saved);
+                        ev(
+                            self,
+                            Pending::Thread { uid },
+                            Event::Thread {
+                                uid,
+                                algorithm,
+                                keys,
+                            },
+                        );
+                    }
+                }
+            }
             CommandBody::Fetch {
-                uid, set, attrs, ..
+                uid,
+                set,
+                attrs,
+                modifiers,
             } => match self.resolve(&set, uid) {
+                _ if (modifiers.changed_since.is_some() || attrs_use_modseq(&attrs))
+                    && !(self.config.condstore || self.config.qresync) =>
+                {
+                    self.bad(Some(&tag), "CONDSTORE is not supported.");
+                }
+                _ if modifiers.vanished
+                    && !(uid && self.qresync_on && modifiers.changed_since.is_some()) =>
+                {
+                    self.bad(
+                        Some(&tag),
+                        "VANISHED needs UID FETCH, CHANGEDSINCE and QRESYNC enabled.",
+                    );
+                }
                 Some(messages) => {
                     let attrs = expand_attrs(attrs);
+                    if modifiers.changed_since.is_some() || attrs.contains(&FetchAttr::ModSeq) {
+                        self.condstore_on = true;
+                    }
                     self.fetch_attrs = Some(attrs.clone());
+                    self.fetch_changed_since = modifiers.changed_since;
+                    self.fetch_vanished_set = modifiers.vanished.then(|| set.clone());
                     ev(
                         self,
                         Pending::Fetch { uid },
@@ -1791,6 +2444,8 @@ impl Core {
                             uid,
                             messages,
                             attrs,
+                            changed_since: modifiers.changed_since,
+                            vanished: modifiers.vanished,
                         },
                     );
                 }
@@ -1806,23 +2461,36 @@ impl Core {
                 silent,
                 flags,
                 gm_labels: false,
-                unchanged_since: None,
+                unchanged_since,
             } => {
-                if self.read_only() {
+                if unchanged_since.is_some() && !(self.config.condstore || self.config.qresync) {
+                    self.bad(Some(&tag), "CONDSTORE is not supported.");
+                } else if self.read_only() {
                     self.tagged(Status::No, None, "Mailbox is read-only.");
                 } else {
                     match self.resolve(&set, uid) {
-                        Some(messages) => ev(
-                            self,
-                            Pending::Store { uid, silent },
-                            Event::Store {
-                                uid,
-                                messages,
-                                mode,
-                                flags,
-                                silent,
-                            },
-                        ),
+                        Some(messages) => {
+                            if unchanged_since.is_some() {
+                                self.condstore_on = true;
+                            }
+                            self.modified.clear();
+                            ev(
+                                self,
+                                Pending::Store {
+                                    uid,
+                                    silent,
+                                    conditional: unchanged_since.is_some(),
+                                },
+                                Event::Store {
+                                    uid,
+                                    messages,
+                                    mode,
+                                    flags,
+                                    silent,
+                                    unchanged_since,
+                                },
+                            );
+                        }
                         None => self.bad(
                             Some(&tag),
                             "Error in IMAP command STORE: Invalid messageset",
@@ -1877,7 +2545,16 @@ impl Core {
     fn resolve(&self, set: &SequenceSet, uid: bool) -> Option<Vec<MessageRef>> {
         let sel = self.selected.as_ref()?;
         let SequenceSet::Ranges(ranges) = set else {
-            return if uid { Some(Vec::new()) } else { None };
+            // `$` (SEARCHRES): the saved messages still in the mailbox.
+            return Some(
+                sel.uids
+                    .iter()
+                    .zip(1u32..)
+                    .filter(|(u, _)| self.saved.binary_search(u).is_ok())
+                    .map(|(&uid, seq)| MessageRef { seq, uid })
+                    .take(self.config.max_set_size)
+                    .collect(),
+            );
         };
         let n = len32(&sel.uids);
         if uid {
@@ -1921,6 +2598,134 @@ impl Core {
         }
         Some(v)
     }
+}
+
+/// Whether any key (at any depth) satisfies `f`.
+fn keys_use(keys: &[SearchKey<'_>], f: &dyn Fn(&SearchKey<'_>) -> bool) -> bool {
+    // Iterative: the parser bounds the depth, but no recursion is needed here.
+    let mut stack: Vec<&SearchKey<'_>> = keys.iter().collect();
+    while let Some(k) = stack.pop() {
+        if f(k) {
+            return true;
+        }
+        match k {
+            SearchKey::Not(a) => stack.push(a),
+            SearchKey::Or(a, b) => {
+                stack.push(a);
+                stack.push(b);
+            }
+            SearchKey::And(v) => stack.extend(v.iter()),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// `$` (SEARCHRES) replaced by the saved UIDs (`UID set`), or by a key matching nothing
+/// when nothing is saved.
+fn subst_saved(keys: Vec<SearchKey<'static>>, saved: &[u32]) -> Vec<SearchKey<'static>> {
+    if !keys_use(&keys, &|k| {
+        matches!(
+            k,
+            SearchKey::SequenceSet(SequenceSet::Saved) | SearchKey::Uid(SequenceSet::Saved)
+        )
+    }) {
+        return keys;
+    }
+    fn one(k: SearchKey<'static>, saved: &[u32]) -> SearchKey<'static> {
+        match k {
+            SearchKey::SequenceSet(SequenceSet::Saved) | SearchKey::Uid(SequenceSet::Saved) => {
+                if saved.is_empty() {
+                    SearchKey::Not(Box::new(SearchKey::All))
+                } else {
+                    SearchKey::Uid(compress(saved))
+                }
+            }
+            SearchKey::Not(a) => SearchKey::Not(Box::new(one(*a, saved))),
+            SearchKey::Or(a, b) => {
+                SearchKey::Or(Box::new(one(*a, saved)), Box::new(one(*b, saved)))
+            }
+            SearchKey::And(v) => SearchKey::And(v.into_iter().map(|k| one(k, saved)).collect()),
+            k => k,
+        }
+    }
+    keys.into_iter().map(|k| one(k, saved)).collect()
+}
+
+fn attrs_use_modseq(a: &FetchAttrs<'_>) -> bool {
+    matches!(a, FetchAttrs::List { items, .. } if items.contains(&FetchAttr::ModSeq))
+}
+
+fn known_charset(c: &[u8]) -> bool {
+    c.eq_ignore_ascii_case(b"UTF-8") || c.eq_ignore_ascii_case(b"US-ASCII")
+}
+
+/// SORT criteria (`REVERSE` applies to the next key); `None` when invalid or empty.
+fn parse_sort_criteria(raw: &[Cow<'_, str>]) -> Option<Vec<SortCriterion>> {
+    let mut out = Vec::new();
+    let mut reverse = false;
+    for c in raw {
+        let key = match c.to_ascii_uppercase().as_str() {
+            "REVERSE" if !reverse => {
+                reverse = true;
+                continue;
+            }
+            "ARRIVAL" => SortKey::Arrival,
+            "CC" => SortKey::Cc,
+            "DATE" => SortKey::Date,
+            "FROM" => SortKey::From,
+            "SIZE" => SortKey::Size,
+            "SUBJECT" => SortKey::Subject,
+            "TO" => SortKey::To,
+            _ => return None,
+        };
+        out.push(SortCriterion { reverse, key });
+        reverse = false;
+    }
+    (!reverse && !out.is_empty()).then_some(out)
+}
+
+/// `uidvalidity SP modseq [SP known-uids] [SP (seq-match-data)]` (RFC 7162 3.2.5).
+fn parse_qresync(raw: &[u8]) -> Option<Qresync> {
+    let text = std::str::from_utf8(raw).ok()?;
+    let mut words = text.split(' ');
+    let uid_validity: u32 = words.next()?.parse().ok().filter(|&v| v > 0)?;
+    let modseq: u64 = words.next()?.parse().ok().filter(|&v| v > 0)?;
+    let known_uids = match words.next() {
+        None => None,
+        Some(w) if w.starts_with('(') => None,
+        Some(w) => Some(parse_uid_set(w)?),
+    };
+    Some(Qresync {
+        uid_validity,
+        modseq,
+        known_uids,
+    })
+}
+
+/// A sequence set of numbers and `*` (`1:5,7,9:*`).
+fn parse_uid_set(w: &str) -> Option<SequenceSet> {
+    let num = |s: &str| -> Option<SeqNum> {
+        if s == "*" {
+            Some(SeqNum::Largest)
+        } else {
+            s.parse::<u32>()
+                .ok()
+                .filter(|&n| n > 0 && s.bytes().all(|b| b.is_ascii_digit()))
+                .map(SeqNum::Value)
+        }
+    };
+    let mut v = Vec::new();
+    for part in w.split(',') {
+        if v.len() >= 10_000 {
+            return None;
+        }
+        v.push(match part.split_once(':') {
+            Some((a, b)) => SeqRange::Range(num(a)?, num(b)?),
+            None => SeqRange::Single(num(part)?),
+        });
+    }
+    Some(SequenceSet::Ranges(v))
 }
 
 fn len32(v: &[u32]) -> u32 {
