@@ -227,3 +227,45 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn base_subject_rfc5256() {
+    use correo_imap::mime::sort::base_subject;
+    let cases: &[(&str, &str, bool)] = &[
+        ("Hola", "HOLA", false),
+        ("Re: Hola", "HOLA", true),
+        ("RE:   re: Fwd:Hola", "HOLA", true),
+        ("Fw: Hola (fwd) (FWD)  ", "HOLA", true),
+        ("[lab] Re: [x] Hola", "HOLA", true),
+        ("[lab] Hola", "HOLA", false),
+        ("[lab]", "[LAB]", false),
+        ("[Fwd: Re: Hola]", "HOLA", true),
+        ("Re [lab]: Hola", "HOLA", true),
+        (
+            "  Una\t  prueba \r\n de  espacios ",
+            "UNA PRUEBA DE ESPACIOS",
+            false,
+        ),
+        ("Reunión", "REUNIóN", false),
+        ("", "", false),
+    ];
+    for (s, want, reply) in cases {
+        assert_eq!(base_subject(s), ((*want).to_owned(), *reply), "{s:?}");
+    }
+}
+
+#[test]
+fn internal_dates_to_unix() {
+    use correo_imap::mime::sort::parse_internal_date;
+    assert_eq!(parse_internal_date("01-Jan-1970 00:00:00 +0000"), Some(0));
+    assert_eq!(
+        parse_internal_date("\"01-Jan-1970 01:00:00 +0100\""),
+        Some(0)
+    );
+    assert_eq!(
+        parse_internal_date(" 2-Jan-1970 00:00:00 -0030"),
+        Some(86_400 + 1800)
+    );
+    assert_eq!(parse_internal_date("01-Foo-1970 00:00:00 +0000"), None);
+    assert_eq!(parse_internal_date("01-Jan-1970 00:00:00 0000"), None);
+}

@@ -1225,3 +1225,400 @@ fn extensions_as_dovecot() {
         "a15 BAD Error in IMAP command FETCH: Invalid messageset\r\na16 OK Unselect completed.\r\na17 BAD No mailbox selected.\r\n"
     );
 }
+
+/// Runs `steps` (each a chunk of client input) against a fresh server and app, whole and
+/// one byte at a time; asserts both give the same output per step and returns it.
+fn session(config: &ServerConfig, inbox: &[Vec<u8>], steps: &[&str]) -> Vec<String> {
+    let mut results: Vec<Vec<String>> = Vec::new();
+    for bytewise in [false, true] {
+        let mut s = Server::new(config.clone());
+        let mut app = App::new(inbox.to_vec());
+        let mut outs = vec![run(&mut s, &mut app, b"")];
+        for step in steps {
+            if bytewise {
+                let mut o = String::new();
+                for b in step.as_bytes() {
+                    o.push_str(&run(&mut s, &mut app, std::slice::from_ref(b)));
+                }
+                outs.push(o);
+            } else {
+                outs.push(run(&mut s, &mut app, step.as_bytes()));
+            }
+        }
+        results.push(outs);
+    }
+    assert_eq!(results[0], results[1], "whole vs byte at a time");
+    results.swap_remove(0)
+}
+
+fn ext_config() -> ServerConfig {
+    ServerConfig {
+        condstore: true,
+        qresync: true,
+        sort: true,
+        thread: true,
+        searchres: true,
+        compress: true,
+        ..plain_config()
+    }
+}
+
+#[test]
+fn condstore_and_qresync() {
+    let out = session(
+        &ext_config(),
+        &imaplib_inbox(),
+        &[
+            "a1 LOGIN alice secret\r\n",
+            "a2 ENABLE CONDSTORE QRESYNC X-UNKNOWN\r\n",
+            "a3 ENABLE CONDSTORE\r\n",
+            "a4 SELECT INBOX\r\n",
+            "a5 STORE 1 +FLAGS (\\Flagged)\r\n",
+            "a6 FETCH 1:* (FLAGS) (CHANGEDSINCE 4)\r\n",
+            "a7 STORE 1:2 (UNCHANGEDSINCE 4) +FLAGS (\\Seen)\r\n",
+            "a8 UID SEARCH MODSEQ 5\r\n",
+            "a9 STORE 3 +FLAGS.SILENT (\\Deleted)\r\na10 EXPUNGE\r\n",
+            "a11 UID FETCH 1:* (FLAGS) (CHANGEDSINCE 4 VANISHED)\r\n",
+            "a12 SELECT INBOX (QRESYNC (1795389645 5 1:3))\r\n",
+            "a13 EXAMINE INBOX (QRESYNC (999 5))\r\n",
+            "a14 FETCH 1 (MODSEQ)\r\n",
+            "a15 UID STORE 2 (UNCHANGEDSINCE 6) FLAGS.SILENT (\\Answered)\r\n",
+            "a16 FETCH 1 (FLAGS) (VANISHED)\r\n",
+        ],
+    );
+    assert!(out[1].contains(" CONDSTORE QRESYNC "), "{}", out[1]);
+    assert_eq!(out[2], "* ENABLED CONDSTORE QRESYNC\r\na2 OK Enabled.\r\n");
+    assert_eq!(out[3], "* ENABLED\r\na3 OK Enabled.\r\n");
+    assert!(
+        out[4]
+            .contains("* OK [UIDNEXT 4] Predicted next UID\r\n* OK [HIGHESTMODSEQ 4] Highest\r\n"),
+        "{}",
+        out[4]
+    );
+    assert_eq!(
+        out[5],
+        "* 1 FETCH (FLAGS (\\Flagged) MODSEQ (5))\r\na5 OK Store completed.\r\n"
+    );
+    assert_eq!(
+        out[6],
+        "* 1 FETCH (FLAGS (\\Flagged) MODSEQ (5))\r\na6 OK Fetch completed.\r\n"
+    );
+    assert_eq!(
+        out[7],
+        "* 2 FETCH (FLAGS (\\Seen) MODSEQ (6))\r\na7 OK [MODIFIED 1] Conditional STORE failed.\r\n"
+    );
+    assert_eq!(
+        out[8],
+        "* SEARCH 1 2 (MODSEQ 6)\r\na8 OK Search completed.\r\n"
+    );
+    assert_eq!(
+        out[9],
+        "a9 OK Store completed.\r\n* VANISHED 3\r\na10 OK Expunge completed.\r\n"
+    );
+    assert_eq!(
+        out[10],
+        "* VANISHED (EARLIER) 3\r\n* 1 FETCH (UID 1 FLAGS (\\Flagged) MODSEQ (5))\r\n\
+         * 2 FETCH (UID 2 FLAGS (\\Seen) MODSEQ (6))\r\na11 OK Fetch completed.\r\n"
+    );
+    let sel = &out[11];
+    assert!(sel.starts_with("* OK [CLOSED] "), "{sel}");
+    assert!(sel.contains("* 2 EXISTS\r\n"), "{sel}");
+    assert!(
+        sel.ends_with(
+            "* OK [HIGHESTMODSEQ 8] Highest\r\n* VANISHED (EARLIER) 3\r\n\
+             * 2 FETCH (UID 2 FLAGS (\\Seen) MODSEQ (6))\r\na12 OK [READ-WRITE] Select completed.\r\n"
+        ),
+        "{sel}"
+    );
+    assert!(
+        !out[12].contains("VANISHED") && !out[12].contains("FETCH"),
+        "{}",
+        out[12]
+    );
+    assert!(out[12].ends_with("a13 OK [READ-ONLY] Examine completed.\r\n"));
+    assert_eq!(
+        out[13],
+        "* 1 FETCH (MODSEQ (5))\r\na14 OK Fetch completed.\r\n"
+    );
+    // Read-only after EXAMINE.
+    assert_eq!(out[14], "a15 NO Mailbox is read-only.\r\n");
+    assert!(out[15].starts_with("a16 BAD "), "{}", out[15]);
+}
+
+#[test]
+fn condstore_silent_conditional_store_and_gating() {
+    let out = session(
+        &ext_config(),
+        &imaplib_inbox(),
+        &[
+            "a1 LOGIN alice secret\r\n",
+            "a2 SELECT INBOX (QRESYNC (1 1))\r\n",
+            "a3 SELECT INBOX (CONDSTORE)\r\n",
+            "a4 UID STORE 2 (UNCHANGEDSINCE 9) FLAGS.SILENT (\\Answered)\r\n",
+            "a5 STORE 3 +FLAGS (\\Deleted)\r\na6 EXPUNGE\r\n",
+        ],
+    );
+    assert!(out[2].starts_with("a2 BAD "), "{}", out[2]);
+    assert!(out[3].contains("[HIGHESTMODSEQ 4]"));
+    // SELECT (CONDSTORE) enables CONDSTORE: the silent conditional STORE still reports
+    // the new mod-sequence.
+    assert_eq!(
+        out[4],
+        "* 2 FETCH (UID 2 MODSEQ (5))\r\na4 OK Store completed.\r\n"
+    );
+    // Without QRESYNC, EXPUNGE is reported as such.
+    assert!(out[5].contains("* 3 EXPUNGE\r\n"), "{}", out[5]);
+
+    // CONDSTORE not configured: its syntax is refused and nothing is advertised.
+    let out = session(
+        &plain_config(),
+        &imaplib_inbox(),
+        &[
+            "a1 LOGIN alice secret\r\n",
+            "a2 SELECT INBOX\r\n",
+            "a3 FETCH 1 (MODSEQ)\r\n",
+            "a4 FETCH 1 (FLAGS) (CHANGEDSINCE 1)\r\n",
+            "a5 STORE 1 (UNCHANGEDSINCE 1) +FLAGS (\\Seen)\r\n",
+            "a6 ENABLE CONDSTORE\r\n",
+        ],
+    );
+    assert!(!out[1].contains("CONDSTORE"));
+    assert!(!out[2].contains("HIGHESTMODSEQ") && !out[2].contains("NOMODSEQ"));
+    for (i, tag) in [(3, "a3"), (4, "a4"), (5, "a5")] {
+        assert!(out[i].starts_with(&format!("{tag} BAD ")), "{}", out[i]);
+    }
+    assert_eq!(out[6], "* ENABLED\r\na6 OK Enabled.\r\n");
+}
+
+#[test]
+fn nomodseq_when_the_application_has_none() {
+    let mut s = Server::new(ext_config());
+    while s.poll_transmit().is_some() {}
+    s.receive(b"a1 LOGIN u p\r\na2 SELECT INBOX\r\n");
+    assert!(matches!(s.poll_event(), Some(Event::Login { .. })));
+    s.accept_login();
+    assert!(matches!(
+        s.poll_event(),
+        Some(Event::Select {
+            condstore: false,
+            qresync: None,
+            ..
+        })
+    ));
+    s.select_ok(MailboxView::default());
+    let out: Vec<u8> = std::iter::from_fn(|| s.poll_transmit()).flatten().collect();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("* OK [NOMODSEQ] "), "{out}");
+}
+
+fn thread_inbox() -> Vec<Vec<u8>> {
+    let m = |id: &str, subject: &str, date: &str, from: &str, refs: &str| {
+        format!(
+            "Message-ID: <{id}@x>\r\nSubject: {subject}\r\nDate: {date}\r\nFrom: {from}@x\r\n{refs}\r\nbody\r\n"
+        )
+        .into_bytes()
+    };
+    vec![
+        m("a", "Plan", "Tue, 1 Dec 2026 10:00:00 +0000", "carol", ""),
+        m(
+            "b",
+            "Re: Plan",
+            "Tue, 1 Dec 2026 12:00:00 +0100",
+            "bob",
+            "In-Reply-To: <a@x>\r\n",
+        ),
+        m("c", "Lunch", "Mon, 30 Nov 2026 09:00:00 +0000", "alice", ""),
+        m(
+            "d",
+            "Re: [lab] Re: Plan (fwd)",
+            "Wed, 2 Dec 2026 09:00:00 +0000",
+            "dave",
+            "References: <a@x> <b@x>\r\n",
+        ),
+        m(
+            "e",
+            "Fwd: Lunch",
+            "Thu, 3 Dec 2026 09:00:00 +0000",
+            "erin",
+            "References: <zz@x>\r\n",
+        ),
+        m(
+            "f",
+            "=?utf-8?q?Other?=",
+            "Sun, 29 Nov 2026 09:00:00 +0000",
+            "Alice",
+            "References: <zz@x>\r\n",
+        ),
+        m("g", "lunch", "Fri, 4 Dec 2026 09:00:00 +0000", "gina", ""),
+    ]
+}
+
+#[test]
+fn sort_and_thread() {
+    let out = session(
+        &ext_config(),
+        &thread_inbox(),
+        &[
+            "a1 LOGIN alice secret\r\na2 SELECT INBOX\r\n",
+            "a3 SORT (SUBJECT) UTF-8 ALL\r\n",
+            "a4 SORT (DATE) US-ASCII ALL\r\n",
+            "a5 SORT (REVERSE DATE) UTF-8 ALL\r\n",
+            "a6 SORT (FROM) UTF-8 ALL\r\n",
+            "a7 SORT (REVERSE ARRIVAL) UTF-8 ALL\r\n",
+            "a8 UID SORT (SUBJECT DATE) UTF-8 SUBJECT plan\r\n",
+            "a9 THREAD ORDEREDSUBJECT UTF-8 ALL\r\n",
+            "a10 THREAD REFERENCES UTF-8 ALL\r\n",
+            "a11 SORT (DATE REVERSE) UTF-8 ALL\r\n",
+            "a12 SORT (DATE) KOI8-R ALL\r\n",
+            "a13 THREAD XYZ UTF-8 ALL\r\n",
+            "a14 UID THREAD REFERENCES UTF-8 SUBJECT lunch\r\n",
+        ],
+    );
+    assert!(
+        out[1].contains(" SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES"),
+        "{}",
+        out[1]
+    );
+    assert_eq!(out[2], "* SORT 3 5 7 6 1 2 4\r\na3 OK Sort completed.\r\n");
+    assert_eq!(out[3], "* SORT 6 3 1 2 4 5 7\r\na4 OK Sort completed.\r\n");
+    assert_eq!(out[4], "* SORT 7 5 4 2 1 3 6\r\na5 OK Sort completed.\r\n");
+    assert_eq!(out[5], "* SORT 3 6 2 1 4 5 7\r\na6 OK Sort completed.\r\n");
+    // Equal arrival times: sequence order, not reversed.
+    assert_eq!(out[6], "* SORT 1 2 3 4 5 6 7\r\na7 OK Sort completed.\r\n");
+    assert_eq!(out[7], "* SORT 1 2 4\r\na8 OK Sort completed.\r\n");
+    assert_eq!(
+        out[8],
+        "* THREAD (6)(3 (5)(7))(1 (2)(4))\r\na9 OK Thread completed.\r\n"
+    );
+    assert_eq!(
+        out[9],
+        "* THREAD ((6)(5))((3)(7))(1 2 4)\r\na10 OK Thread completed.\r\n"
+    );
+    assert!(out[10].starts_with("a11 BAD "), "{}", out[10]);
+    assert_eq!(
+        out[11],
+        "a12 NO [BADCHARSET (US-ASCII UTF-8)] Unknown charset.\r\n"
+    );
+    assert!(out[12].starts_with("a13 BAD "), "{}", out[12]);
+    // Without message 6, the dummy parent of 5 is pruned; 5 ("Fwd: Lunch") joins 3 as a
+    // reply, and 3 and 7 (both "Lunch") are gathered under a new dummy (RFC 5256 step 6).
+    assert_eq!(
+        out[13],
+        "* THREAD ((3 5)(7))\r\na14 OK Thread completed.\r\n"
+    );
+}
+
+#[test]
+fn searchres_saves_and_dollar_names_the_result() {
+    let out = session(
+        &ext_config(),
+        &seed_inbox(),
+        &[
+            "a1 LOGIN alice secret\r\na2 SELECT INBOX\r\n",
+            "a3 FETCH $ (UID)\r\n",
+            "a4 SEARCH RETURN (SAVE) SUBJECT prueba\r\n",
+            "a5 FETCH $ (UID)\r\n",
+            "a6 UID SEARCH RETURN (SAVE MIN COUNT) OR SUBJECT prueba SUBJECT noot\r\n",
+            "a7 UID STORE $ +FLAGS.SILENT (\\Deleted)\r\na8 SEARCH $ DELETED\r\n",
+            "a9 UID SEARCH RETURN (SAVE MAX) ALL\r\na10 SEARCH UID $\r\n",
+            "a11 STORE 4 +FLAGS (\\Deleted)\r\na12 EXPUNGE\r\na13 FETCH $ (UID)\r\n",
+            "a14 SEARCH RETURN (SAVE) BEFORE 1-Jan-1990\r\na15 FETCH $ FLAGS\r\n",
+            "a16 SEARCH RETURN (SAVE) SUBJECT\r\na17 SEARCH $\r\n",
+        ],
+    );
+    assert!(out[1].contains(" SEARCHRES"), "{}", out[1]);
+    assert_eq!(out[2], "a3 OK Fetch completed.\r\n");
+    assert_eq!(out[3], "a4 OK Search completed.\r\n");
+    assert_eq!(out[4], "* 3 FETCH (UID 3)\r\na5 OK Fetch completed.\r\n");
+    assert_eq!(
+        out[5],
+        "* ESEARCH (TAG \"a6\") UID MIN 3 COUNT 2\r\na6 OK Search completed.\r\n"
+    );
+    assert_eq!(
+        out[6],
+        "a7 OK Store completed.\r\n* SEARCH 3 4\r\na8 OK Search completed.\r\n"
+    );
+    assert_eq!(
+        out[7],
+        "* ESEARCH (TAG \"a9\") UID MAX 4\r\na9 OK Search completed.\r\n\
+         * SEARCH 4\r\na10 OK Search completed.\r\n"
+    );
+    assert_eq!(
+        out[8],
+        "* 4 FETCH (FLAGS (\\Deleted))\r\na11 OK Store completed.\r\n\
+         * 3 EXPUNGE\r\n* 3 EXPUNGE\r\na12 OK Expunge completed.\r\na13 OK Fetch completed.\r\n"
+    );
+    assert_eq!(
+        out[9],
+        "a14 OK Search completed.\r\na15 OK Fetch completed.\r\n"
+    );
+    // A failed SEARCH ... RETURN (SAVE) leaves `$` empty.
+    assert!(out[10].starts_with("a16 BAD "), "{}", out[10]);
+    assert!(
+        out[10].ends_with("* SEARCH\r\na17 OK Search completed.\r\n"),
+        "{}",
+        out[10]
+    );
+
+    let out = session(
+        &plain_config(),
+        &seed_inbox(),
+        &[
+            "a1 LOGIN alice secret\r\na2 SELECT INBOX\r\n",
+            "a3 SEARCH RETURN (SAVE) ALL\r\n",
+        ],
+    );
+    assert!(!out[1].contains("SEARCHRES"));
+    assert!(out[2].starts_with("a3 BAD "), "{}", out[2]);
+}
+
+#[test]
+fn compress_is_a_transport_switch() {
+    let out = session(
+        &ext_config(),
+        &seed_inbox(),
+        &[
+            "a0 COMPRESS DEFLATE\r\n",
+            "a1 LOGIN alice secret\r\n",
+            "a2 COMPRESS XZ\r\n",
+            "a3 COMPRESS DEFLATE\r\n",
+            "a4 NOOP\r\na5 CAPABILITY\r\n",
+            "a6 COMPRESS DEFLATE\r\n",
+        ],
+    );
+    assert!(out[1].starts_with("a0 BAD "), "{}", out[1]);
+    assert!(out[2].contains(" COMPRESS=DEFLATE"), "{}", out[2]);
+    assert!(out[3].starts_with("a2 BAD "), "{}", out[3]);
+    assert_eq!(out[4], "a3 OK DEFLATE active\r\n");
+    assert!(out[5].starts_with("a4 OK NOOP completed.\r\n* CAPABILITY "));
+    assert!(
+        !out[5].contains("COMPRESS=DEFLATE") && out[5].ends_with("a5 OK Capability completed.\r\n")
+    );
+    assert_eq!(
+        out[6],
+        "a6 NO [COMPRESSIONACTIVE] Compression is already active.\r\n"
+    );
+
+    // Until the application confirms, input is ignored.
+    let mut s = Server::new(ext_config());
+    while s.poll_transmit().is_some() {}
+    s.receive(b"a1 LOGIN u p\r\n");
+    s.poll_event();
+    s.accept_login();
+    // A command pipelined behind COMPRESS (not compressed) is discarded.
+    s.receive(b"a2 COMPRESS DEFLATE\r\nx1 NOOP\r\n");
+    assert_eq!(s.poll_event(), Some(Event::Compress));
+    s.receive(b"a3 NOOP\r\n");
+    assert!(!s.is_compressed());
+    let out: Vec<u8> = std::iter::from_fn(|| s.poll_transmit()).flatten().collect();
+    assert!(
+        String::from_utf8(out)
+            .unwrap()
+            .ends_with("a2 OK DEFLATE active\r\n")
+    );
+    s.compression_started();
+    assert!(s.is_compressed());
+    s.receive(b"a4 NOOP\r\n");
+    let out: Vec<u8> = std::iter::from_fn(|| s.poll_transmit()).flatten().collect();
+    assert_eq!(out, b"a4 OK NOOP completed.\r\n");
+}
