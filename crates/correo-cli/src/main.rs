@@ -15,6 +15,7 @@ mod pop3;
 mod sasl;
 mod send;
 mod serve;
+mod tour;
 mod transcript;
 
 /// Internet mail from the command line, built on the sans-IO correo crates.
@@ -48,6 +49,9 @@ enum Command {
     Spf(auth::SpfCommand),
     /// Print the Authentication-Results header (SPF, DKIM, DMARC) for a message.
     Auth(auth::AuthArgs),
+    /// Replay the seed labs end to end against correo itself, in this process, on
+    /// loopback: SMTP, MIME, POP3, IMAP, SPF/DKIM. Exits non-zero naming any failed step.
+    Tour(tour::TourArgs),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +66,7 @@ fn main() -> ExitCode {
         Command::Dkim(cmd) => auth::run_dkim(cmd),
         Command::Spf(cmd) => auth::run_spf(cmd),
         Command::Auth(args) => auth::run_auth(&args),
+        Command::Tour(args) => tour::run(args),
     };
     match result {
         Ok(code) => code,

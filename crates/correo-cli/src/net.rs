@@ -254,17 +254,15 @@ pub(crate) fn self_signed() -> io::Result<(String, String)> {
     Ok((ck.cert.pem(), ck.signing_key.serialize_pem()))
 }
 
-/// `n` random printable characters (base64url alphabet) from the system's secure RNG, for
-/// SCRAM nonces and CRAM-MD5 challenges.
-pub(crate) fn random_token(n: usize) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/// `n` random bytes from the system's secure RNG (falling back to the per-process random
+/// hasher keys when the OS has no randomness to give).
+pub(crate) fn random_bytes(n: usize) -> Vec<u8> {
     let mut bytes = vec![0u8; n];
     if rustls::crypto::ring::default_provider()
         .secure_random
         .fill(&mut bytes)
         .is_err()
     {
-        // No OS randomness: fall back to the per-process random hasher keys.
         use std::hash::{BuildHasher, Hasher};
         for chunk in bytes.chunks_mut(8) {
             let mut h = std::collections::hash_map::RandomState::new().build_hasher();
@@ -274,7 +272,20 @@ pub(crate) fn random_token(n: usize) -> String {
         }
     }
     bytes
+}
+
+/// `n` random printable characters (base64url alphabet) from the system's secure RNG, for
+/// SCRAM nonces and CRAM-MD5 challenges.
+pub(crate) fn random_token(n: usize) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    random_bytes(n)
         .iter()
         .map(|b| char::from(ALPHABET[usize::from(b & 63)]))
         .collect()
+}
+
+/// A client config that trusts only `cert_pem` (a pinned, self-signed server certificate
+/// such as the tour's throw-away one): no public roots, nothing else accepted.
+pub(crate) fn pinned_client_config(cert_pem: &str) -> io::Result<Arc<ClientConfig>> {
+    client_config_with(certs_from_pem(cert_pem.as_bytes())?, false)
 }

@@ -56,7 +56,7 @@ pub(crate) struct SendArgs {
     pub(crate) file: PathBuf,
 }
 
-/// What happened to a submission.
+/// What happened to one message of a session.
 #[derive(Debug, Default)]
 pub(crate) struct Outcome {
     /// The server accepted the message for delivery.
@@ -69,17 +69,44 @@ pub(crate) struct Outcome {
     pub(crate) error: Option<String>,
 }
 
-/// The whole submission, reusable by the tour.
+/// What happened in a whole session (one or more messages).
+#[derive(Debug, Default)]
+pub(crate) struct Report {
+    /// The EHLO capabilities offered before TLS (when STARTTLS was used), as written.
+    pub(crate) ehlo_before_tls: Vec<String>,
+    /// The EHLO capabilities the transactions ran under, as written.
+    pub(crate) ehlo: Vec<String>,
+    /// TLS was active (STARTTLS or implicit).
+    pub(crate) tls: bool,
+    /// AUTH succeeded.
+    pub(crate) authenticated: bool,
+    /// One per message, in order (fewer when the session ended early).
+    pub(crate) outcomes: Vec<Outcome>,
+    /// An error that ended the session.
+    pub(crate) error: Option<String>,
+}
+
+/// One message to submit: envelope and content.
+pub(crate) struct Mail<'a> {
+    /// The envelope sender (MAIL FROM); empty for `<>`.
+    pub(crate) from: &'a str,
+    /// The envelope recipients (RCPT TO).
+    pub(crate) to: &'a [String],
+    /// The message, CRLF line ends.
+    pub(crate) message: &'a [u8],
+}
+
+/// How to reach and talk to the server; reusable by the tour.
 pub(crate) struct Submission<'a> {
     pub(crate) server: &'a str,
     pub(crate) tls: TlsMode,
     pub(crate) tls_config: Option<std::sync::Arc<rustls::ClientConfig>>,
     pub(crate) credentials: Option<(String, String)>,
+    /// The SASL mechanisms to consider (the strongest offered is used); `None` for the
+    /// default list (SCRAM-SHA-256, SCRAM-SHA-1, PLAIN, LOGIN).
+    pub(crate) mechanisms: Option<Vec<Mechanism>>,
     pub(crate) insecure_auth: bool,
     pub(crate) helo: &'a str,
-    pub(crate) from: &'a str,
-    pub(crate) to: &'a [String],
-    pub(crate) message: &'a [u8],
     /// Use BDAT when offered.
     pub(crate) chunking: bool,
 }
@@ -109,21 +136,28 @@ pub(crate) fn run(args: SendArgs) -> Result<ExitCode, Box<dyn std::error::Error>
     } else {
         Transcript::off()
     };
-    let outcome = submit(
+    let report = submit(
         &Submission {
             server: &args.server,
             tls,
             tls_config: Some(tls_config),
             credentials,
+            mechanisms: None,
             insecure_auth: args.insecure_auth,
             helo: &args.helo,
+            chunking: false,
+        },
+        &[Mail {
             from: &args.from,
             to: &args.to,
             message: &message,
-            chunking: false,
-        },
+        }],
         &transcript,
     )?;
+    let mut outcome = report.outcomes.into_iter().next().unwrap_or_default();
+    if outcome.error.is_none() {
+        outcome.error = report.error;
+    }
     for (rcpt, ok) in args.to.iter().zip(&outcome.accepted) {
         if !ok {
             eprintln!("correo send: recipient refused: {rcpt}");
@@ -168,23 +202,37 @@ fn parse_forward(to: &str) -> Result<ForwardPath<'static>, Box<dyn std::error::E
     ))
 }
 
-/// Runs one SMTP submission over a fresh connection.
-pub(crate) fn submit(
-    sub: &Submission<'_>,
-    transcript: &Transcript,
-) -> Result<Outcome, Box<dyn std::error::Error>> {
-    let from = parse_reverse(sub.from)?;
-    let recipients = sub
+fn envelope_of(mail: &Mail<'_>) -> Result<Envelope, Box<dyn std::error::Error>> {
+    let from = parse_reverse(mail.from)?;
+    let recipients = mail
         .to
         .iter()
         .map(|t| parse_forward(t))
         .collect::<Result<Vec<_>, _>>()?;
     let mut envelope = Envelope::new(from, recipients);
-    envelope.size = Some(sub.message.len() as u64);
-    if sub.message.iter().any(|&b| b >= 0x80) {
+    envelope.size = Some(mail.message.len() as u64);
+    if mail.message.iter().any(|&b| b >= 0x80) {
         envelope.body = BodyType::EightBitMime;
     }
-    envelope.smtputf8 = !sub.from.is_ascii() || sub.to.iter().any(|t| !t.is_ascii());
+    envelope.smtputf8 = !mail.from.is_ascii() || mail.to.iter().any(|t| !t.is_ascii());
+    Ok(envelope)
+}
+
+fn capability_lines(ehlo: &correo_smtp::Ehlo<'_>) -> Vec<String> {
+    ehlo.capabilities.iter().map(ToString::to_string).collect()
+}
+
+/// Runs one SMTP session over a fresh connection and submits `mails` in order (the
+/// envelope of each pipelined when the server offers PIPELINING).
+pub(crate) fn submit(
+    sub: &Submission<'_>,
+    mails: &[Mail<'_>],
+    transcript: &Transcript,
+) -> Result<Report, Box<dyn std::error::Error>> {
+    let envelopes = mails
+        .iter()
+        .map(envelope_of)
+        .collect::<Result<Vec<_>, _>>()?;
 
     let host = sub.server.rsplit_once(':').map_or(sub.server, |(h, _)| h);
     let host = host.trim_start_matches('[').trim_end_matches(']');
@@ -195,19 +243,23 @@ pub(crate) fn submit(
         Some(c) => std::sync::Arc::clone(c),
         None => net::client_config(None)?,
     };
+    let mut report = Report::default();
     if sub.tls == TlsMode::Implicit {
         conn = conn.into_tls_client(std::sync::Arc::clone(&tls_config), host)?;
         transcript.note("[TLS established]");
+        report.tls = true;
     }
     let credentials = sub.credentials.as_ref().map(|(u, p)| Credentials {
         username: u.clone(),
         password: p.clone(),
-        mechanisms: vec![
-            Mechanism::ScramSha256,
-            Mechanism::ScramSha1,
-            Mechanism::Plain,
-            Mechanism::Login,
-        ],
+        mechanisms: sub.mechanisms.clone().unwrap_or_else(|| {
+            vec![
+                Mechanism::ScramSha256,
+                Mechanism::ScramSha1,
+                Mechanism::Plain,
+                Mechanism::Login,
+            ]
+        }),
         allow_cleartext: sub.insecure_auth,
         scram_nonce: Some(net::random_token(24)),
     });
@@ -219,28 +271,22 @@ pub(crate) fn submit(
         ..ClientConfig::default()
     });
 
-    let mut outcome = Outcome {
-        accepted: vec![false; sub.to.len()],
-        ..Outcome::default()
-    };
+    // The message whose transaction runs now (index into `mails`).
+    let mut current = 0usize;
     let mut buf = vec![0u8; 64 * 1024];
-    let mut sent_body = false;
     loop {
         flush(&mut client, &mut conn, transcript)?;
         let mut upgrade = false;
         while let Some(event) = client.poll_event() {
             match event {
-                ClientEvent::Ready(_) => {
-                    if sent_body {
-                        client.quit();
-                    } else {
-                        client.send_mail(envelope.clone())?;
-                    }
+                ClientEvent::Ready(ehlo) => {
+                    report.ehlo = capability_lines(&ehlo);
+                    start_next(&mut client, &envelopes, mails, current, &mut report)?;
                 }
                 ClientEvent::SendBody => {
-                    transcript.body("C", "message body, dot-stuffed", sub.message.len());
-                    client.send_body(sub.message, true)?;
-                    sent_body = true;
+                    let message = mails.get(current).map_or(&[][..], |m| m.message);
+                    transcript.body("C", "message body, dot-stuffed", message.len());
+                    client.send_body(message, true)?;
                     // The body is not echoed line by line.
                     while let Some(bytes) = client.poll_transmit() {
                         conn.write_all(&bytes)?;
@@ -248,54 +294,91 @@ pub(crate) fn submit(
                     transcript.lines("C", b".");
                 }
                 ClientEvent::StartTls => upgrade = true,
+                ClientEvent::Authenticated => report.authenticated = true,
                 ClientEvent::RecipientResult { index, reply } => {
-                    if let Some(slot) = outcome.accepted.get_mut(index) {
+                    if let Some(slot) = report
+                        .outcomes
+                        .get_mut(current)
+                        .and_then(|o| o.accepted.get_mut(index))
+                    {
                         *slot = reply.code.is_positive();
                     }
                 }
                 ClientEvent::MessageResult { reply, .. } => {
-                    reply
-                        .to_string()
-                        .trim_end()
-                        .clone_into(&mut outcome.last_reply);
+                    if let Some(o) = report.outcomes.get_mut(current) {
+                        reply.to_string().trim_end().clone_into(&mut o.last_reply);
+                    }
                 }
                 ClientEvent::TransactionDone { delivered, .. } => {
-                    outcome.queued = delivered;
-                    sent_body = true;
-                    client.quit();
+                    if let Some(o) = report.outcomes.get_mut(current) {
+                        o.queued = delivered;
+                    }
+                    current += 1;
+                    start_next(&mut client, &envelopes, mails, current, &mut report)?;
                 }
                 ClientEvent::Error(e) => {
-                    outcome.error = Some(describe(&e));
+                    let text = describe(&e);
+                    if let Some(o) = report.outcomes.get_mut(current) {
+                        o.error = Some(text.clone());
+                    }
+                    report.error = Some(text);
                 }
                 ClientEvent::Closed => {
                     flush(&mut client, &mut conn, transcript)?;
-                    return Ok(outcome);
+                    return Ok(report);
                 }
-                ClientEvent::Greeting(_)
-                | ClientEvent::Authenticated
-                | ClientEvent::MailResult(_)
-                | ClientEvent::Reply(_) => {}
+                ClientEvent::Greeting(_) | ClientEvent::MailResult(_) | ClientEvent::Reply(_) => {}
             }
         }
         flush(&mut client, &mut conn, transcript)?;
         if upgrade {
             conn = conn.into_tls_client(std::sync::Arc::clone(&tls_config), host)?;
             transcript.note("[TLS established]");
+            report.tls = true;
             client.tls_established();
             continue;
         }
         if client.is_closed() {
-            return Ok(outcome);
+            return Ok(report);
         }
         let n = conn.read(&mut buf)?;
         if n == 0 {
-            outcome
+            report
                 .error
                 .get_or_insert_with(|| "connection closed by the server".into());
-            return Ok(outcome);
+            return Ok(report);
         }
         transcript.lines("S", &buf[..n]);
         client.receive(&buf[..n]);
+        if !report.tls
+            && let Some(ehlo) = client.capabilities()
+        {
+            report.ehlo_before_tls = capability_lines(ehlo);
+        }
+    }
+}
+
+/// Starts the transaction of message `index`, or QUITs when all are done.
+fn start_next(
+    client: &mut Client,
+    envelopes: &[Envelope],
+    mails: &[Mail<'_>],
+    index: usize,
+    report: &mut Report,
+) -> Result<(), ClientError> {
+    match (envelopes.get(index), mails.get(index)) {
+        (Some(env), Some(mail)) if report.outcomes.len() == index => {
+            report.outcomes.push(Outcome {
+                accepted: vec![false; mail.to.len()],
+                ..Outcome::default()
+            });
+            client.send_mail(env.clone())
+        }
+        (Some(_), Some(_)) => Ok(()),
+        _ => {
+            client.quit();
+            Ok(())
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 use std::io::Write;
+use std::sync::{Arc, Mutex};
 
 /// Where transcript lines go.
 #[derive(Clone)]
@@ -15,12 +16,17 @@ pub(crate) enum Sink {
     Stdout,
 }
 
+/// One block of bytes as it crossed the wire: who sent it (`C` or `S`) and the bytes.
+pub(crate) type Block = (&'static str, Vec<u8>);
+
 /// A session transcript.
 #[derive(Clone)]
 pub(crate) struct Transcript {
     sink: Sink,
     /// Lines of a block shown before eliding the rest.
     pub(crate) max_lines: usize,
+    /// Every block, whole, for callers that check what was said (the tour).
+    capture: Option<Arc<Mutex<Vec<Block>>>>,
 }
 
 impl Transcript {
@@ -29,7 +35,14 @@ impl Transcript {
         Transcript {
             sink,
             max_lines: 12,
+            capture: None,
         }
+    }
+
+    /// The same transcript, also keeping every block whole in `log` (printed or not).
+    pub(crate) fn capturing(mut self, log: Arc<Mutex<Vec<Block>>>) -> Transcript {
+        self.capture = Some(log);
+        self
     }
 
     /// A transcript that prints nothing.
@@ -60,8 +73,14 @@ impl Transcript {
     }
 
     /// Prints `bytes` as lines prefixed with `who` (`C` or `S`); blocks longer than
-    /// `max_lines` are cut with a count of what was left out.
-    pub(crate) fn lines(&self, who: &str, bytes: &[u8]) {
+    /// `max_lines` are cut with a count of what was left out, and their last line (the
+    /// status line that usually ends a response) is still shown.
+    pub(crate) fn lines(&self, who: &'static str, bytes: &[u8]) {
+        if let Some(log) = &self.capture
+            && let Ok(mut log) = log.lock()
+        {
+            log.push((who, bytes.to_vec()));
+        }
         if !self.enabled() || bytes.is_empty() {
             return;
         }
@@ -72,10 +91,21 @@ impl Transcript {
                 Some(i) => (&rest[..i], &rest[i + 1..]),
                 None => (rest, &rest[rest.len()..]),
             };
-            if shown == self.max_lines {
-                let n = rest.len();
-                let lines = rest.split(|&b| b == b'\n').count().saturating_sub(1);
-                self.write_line(&format!("{who}: [... {lines} more lines, {n} bytes]"));
+            let more = next.strip_suffix(b"\n").unwrap_or(next);
+            if shown >= self.max_lines && memchr_nl(more).is_some() {
+                // Keep the last line in view: it is the status line that ends most
+                // responses (`A006 OK Fetch completed`, `.`, `250 2.0.0 Ok`).
+                let body = rest.strip_suffix(b"\n").unwrap_or(rest);
+                let i = body.iter().rposition(|&b| b == b'\n').unwrap_or(0);
+                let (cut, last) = body.split_at(i);
+                let last = last.strip_prefix(b"\n").unwrap_or(last);
+                let lines = cut.iter().filter(|&&b| b == b'\n').count() + 1;
+                self.write_line(&format!(
+                    "{who}: [... {lines} more lines, {} bytes]",
+                    cut.len() + 1
+                ));
+                let last = last.strip_suffix(b"\r").unwrap_or(last);
+                self.write_line(&format!("{who}: {}", printable(last)));
                 return;
             }
             let line = line.strip_suffix(b"\r").unwrap_or(line);
