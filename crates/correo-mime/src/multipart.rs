@@ -37,7 +37,8 @@ pub enum StructureDefect {
     /// A multipart body ended (end of input, or an enclosing boundary) without its close
     /// delimiter `--boundary--`.
     MissingCloseBoundary,
-    /// A multipart body contained no delimiter line at all; all of it is the preamble.
+    /// A multipart body contained no delimiter line opening a part (none at all, or only
+    /// the close delimiter); all of it before the close delimiter is the preamble.
     StartBoundaryNotFound,
     /// A `multipart/*` part had no usable `boundary` parameter (missing, empty, or longer
     /// than [`MAX_BOUNDARY_LEN`]); it is kept as an opaque leaf.
@@ -56,6 +57,14 @@ pub enum StructureDefect {
     /// A `message/rfc822` or `message/global` part had a non-identity transfer encoding; it
     /// is kept as a leaf (decode it and parse the result to see the inner message).
     EncodedMessage,
+    /// A nested multipart used the same boundary as an enclosing one (RFC 2046 section
+    /// 5.1.2 forbids it). The innermost multipart's delimiters are matched first, so its
+    /// parts are read as the sender nested them; a part of the enclosing multipart can only
+    /// follow once the inner one is closed.
+    BoundaryReused,
+    /// A delimiter line directly followed another one (no blank line between them): an
+    /// empty part without headers was recorded between the two.
+    ConsecutiveDelimiters,
 }
 
 impl std::fmt::Display for StructureDefect {
@@ -71,6 +80,8 @@ impl std::fmt::Display for StructureDefect {
             StructureDefect::DepthLimit => "nesting deeper than the limit",
             StructureDefect::PartLimit => "more parts than the limit",
             StructureDefect::EncodedMessage => "message/rfc822 with a non-identity encoding",
+            StructureDefect::BoundaryReused => "nested multipart reuses an enclosing boundary",
+            StructureDefect::ConsecutiveDelimiters => "delimiter line right after another",
         };
         f.write_str(s)
     }

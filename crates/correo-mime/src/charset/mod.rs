@@ -88,9 +88,9 @@ impl Charset {
         let l = std::str::from_utf8(dst).ok()?;
         let by_name = |name: &str| Encoding::for_label(name.as_bytes()).map(Charset::Encoding);
         match l {
-            "us-ascii" | "ascii" | "ansi_x3.4-1968" | "ansi_x3.4-1986" | "iso646-us" | "us"
-            | "cp367" | "ibm367" | "csascii" | "iso-ir-6" | "iso_646.irv:1991" | "646"
-            | "iso-646" => {
+            "us-ascii" | "ascii" | "ansi_x3.4-1968" | "ansi_x3.4-1986" | "ansi-x3.4-1968"
+            | "ansi-x3.4-1986" | "iso646-us" | "us" | "cp367" | "ibm367" | "csascii"
+            | "iso-ir-6" | "iso_646.irv:1991" | "646" | "iso-646" => {
                 return Some(Charset::Ascii);
             }
             "utf-7" | "utf7" | "unicode-1-1-utf-7" | "csunicode11utf7" | "x-utf-7" => {

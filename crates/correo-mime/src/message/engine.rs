@@ -239,7 +239,7 @@ impl Engine {
     /// Header mode: read the header block of the part starting at `pos`.
     fn header<'a>(&mut self, window: &'a [u8], base: usize, eof: bool) -> Option<Head<'a>> {
         let rel = self.pos.checked_sub(base)?;
-        let (content_end, complete) = {
+        let (content_end, complete, immediate) = {
             let (bounds, _) = self.boundaries();
             let (from, ls) = match self.hscan {
                 Some(s) if s > self.pos => (s - base, false),
@@ -255,8 +255,10 @@ impl Engine {
                 _ => (window, eof),
             };
             match find_delimiter(w, from.min(w.len()), ls, &bounds, w_eof) {
-                Scan::Found(d) => (d.body_end, true),
-                Scan::NotFound { safe_end } => (safe_end, w_eof),
+                // `immediate`: a delimiter line right where this part starts (two delimiter
+                // lines in a row).
+                Scan::Found(d) => (d.body_end, true, d.line_start == rel),
+                Scan::NotFound { safe_end } => (safe_end, w_eof, false),
             }
         };
         let content = window.get(rel..content_end).unwrap_or_default();
@@ -338,6 +340,16 @@ impl Engine {
                         StructureDefect::MissingHeaderBodySeparator,
                         start + h,
                     ));
+                } else if h == 0 && !content.is_empty() {
+                    // The very first line is neither a field nor the blank line: no header
+                    // at all, and no separator either (a header-less part starts with a
+                    // blank line, RFC 2046 section 5.1.1).
+                    defects.push(Defect::at(
+                        StructureDefect::MissingHeaderBodySeparator,
+                        start,
+                    ));
+                } else if immediate && matches!(slot, Slot::Child(_)) {
+                    defects.push(Defect::at(StructureDefect::ConsecutiveDelimiters, start));
                 }
                 (block, h)
             }
@@ -392,6 +404,11 @@ impl Engine {
                     if depth >= self.limits.max_depth {
                         defects.push(Defect::at(StructureDefect::DepthLimit, start));
                     } else {
+                        if self.boundaries().0.contains(&&*b) {
+                            // RFC 2046 section 5.1.2 forbids it; the innermost boundary
+                            // matches first (as Dovecot reads it), so nothing is lost.
+                            defects.push(Defect::at(StructureDefect::BoundaryReused, start));
+                        }
                         kind = PartKind::Multipart;
                         boundary = b.into_owned();
                     }
@@ -557,6 +574,13 @@ impl Engine {
                 {
                     if *phase == Phase::Preamble {
                         *preamble_end = Some(end);
+                        if d.close {
+                            // A close delimiter before any delimiter: no body part at all.
+                            defects.push(Defect::at(
+                                StructureDefect::StartBoundaryNotFound,
+                                base + d.line_start,
+                            ));
+                        }
                     }
                     if d.close {
                         *phase = Phase::Epilogue;
