@@ -435,14 +435,9 @@ impl W {
             self.code(c);
             self.s("] ");
         }
-        if t.text.is_empty() {
-            // Strict: text is 1*TEXT-CHAR.
-            self.s(if t.code.is_some() {
-                "done"
-            } else {
-                "completed"
-            });
-        } else {
+        // RFC 9051 (Appendix E, 23): the text may be empty; the SP before it is kept, as
+        // its errata advise for clients that still expect it.
+        if !t.text.is_empty() {
             let text: &[u8] = &t.text;
             let clean: Cow<'_, [u8]> = if text.iter().any(|&c| c == b'\r' || c == b'\n') {
                 Cow::Owned(
@@ -1628,12 +1623,11 @@ pub fn encode_response(r: &Response<'_>, opts: &EncodeOptions) -> Vec<Fragment> 
             w.status_text(&t.text);
         }
         Response::Continuation(c) => {
+            // `+ ` alone is an empty base64 challenge (RFC 3501 `base64` may be empty; an
+            // AUTHENTICATE with nothing to say must not send `+ OK`, which would decode
+            // as data).
             w.s("+ ");
-            if c.text.is_empty() {
-                w.s("OK");
-            } else {
-                w.raw(&c.text);
-            }
+            w.raw(&c.text);
         }
     }
     w.finish()

@@ -1,8 +1,10 @@
 //! Example lines from RFC 3501 and RFC 9051 (and the extension RFCs), both directions, and
 //! the seed's exercise 8-12 lines; plus limits on deep and long input.
 
-use correo_imap::frame::RawMessage;
-use correo_imap::parse::{parse_command, parse_response};
+use correo_imap::frame::{Frame, Framer, RawMessage, Side};
+use correo_imap::parse::{
+    ClientLineKind, body_target, parse_client_line, parse_command, parse_response,
+};
 use correo_imap::types::*;
 use correo_imap::{Leniency, Limits, ParseErrorKind};
 
@@ -634,4 +636,341 @@ fn errors_carry_offset_expected_and_tag() {
     assert_eq!(e.tag.as_deref(), Some("A7"));
     assert_eq!(e.offset, 23);
     assert_eq!(e.expected, "section text");
+}
+
+// ---------------------------------------------------------------------------------------
+// Every example line of the RFCs (tests/data/rfc-examples.txt), both directions.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A server line, grammar as written.
+    Server,
+    /// A server line the RFC prints with a named departure from the grammar.
+    ServerLenient,
+    /// A server line that must be refused.
+    ServerBad,
+    /// A command.
+    Client,
+    /// A command that must be refused (with its tag).
+    ClientBad,
+    /// A line of AUTHENTICATE data.
+    AuthData,
+    /// DONE.
+    Done,
+}
+
+struct Example {
+    line: usize,
+    kind: Kind,
+    bytes: Vec<u8>,
+}
+
+/// The length of a literal announced at the end of `s` (`{n}`, `{n+}`, `{n-}`, `~{n}`).
+fn literal_at_end(s: &str) -> Option<usize> {
+    let body = s.strip_suffix('}')?;
+    let open = body.rfind('{')?;
+    let n = body[open + 1..].trim_end_matches(['+', '-']);
+    n.parse().ok()
+}
+
+/// Reads the examples file: messages reassembled from the RFCs' printed lines.
+fn examples() -> Vec<Example> {
+    struct Pending {
+        line: usize,
+        kind: Kind,
+        bytes: Vec<u8>,
+        /// Literal bytes still to come, or `None` when the next line continues the text.
+        need: Option<usize>,
+    }
+    let text = include_str!("data/rfc-examples.txt");
+    let mut out = Vec::new();
+    let mut pending: [Option<Pending>; 2] = [None, None];
+    for (i, raw) in text.lines().enumerate() {
+        if raw.is_empty() || raw.starts_with('#') {
+            continue;
+        }
+        let (prefix, rest) = raw.split_once(':').unwrap();
+        let content = rest.strip_prefix(' ').unwrap_or(rest);
+        let kind = match prefix {
+            "S" => Kind::Server,
+            "SL" => Kind::ServerLenient,
+            "S!" => Kind::ServerBad,
+            "C" => Kind::Client,
+            "C!" => Kind::ClientBad,
+            "CA" => Kind::AuthData,
+            "CD" => Kind::Done,
+            _ => panic!("line {}: {raw:?}", i + 1),
+        };
+        let side = usize::from(prefix.starts_with('S'));
+        let mut p = match pending[side].take() {
+            Some(p) => p,
+            None if matches!(
+                kind,
+                Kind::ServerBad | Kind::ClientBad | Kind::AuthData | Kind::Done
+            ) =>
+            {
+                out.push(Example {
+                    line: i + 1,
+                    kind,
+                    bytes: format!("{content}\r\n").into_bytes(),
+                });
+                continue;
+            }
+            None => Pending {
+                line: i + 1,
+                kind,
+                bytes: Vec::new(),
+                need: None,
+            },
+        };
+        let mut c = content;
+        if let Some(need) = p.need {
+            if c.len() >= need {
+                p.bytes.extend_from_slice(&c.as_bytes()[..need]);
+                c = &c[need..];
+                p.need = None;
+            } else {
+                p.bytes.extend_from_slice(c.as_bytes());
+                p.bytes.extend_from_slice(b"\r\n");
+                let left = need - (c.len() + 2).min(need);
+                // Exactly used up by the line end: the next line continues the text.
+                // Used up exactly by the line end: the next line continues the text.
+                p.need = if left == 0 { None } else { Some(left) };
+                pending[side] = Some(p);
+                continue;
+            }
+        }
+        p.bytes.extend_from_slice(c.as_bytes());
+        p.bytes.extend_from_slice(b"\r\n");
+        match literal_at_end(c) {
+            Some(0) => {
+                p.need = None;
+                pending[side] = Some(p);
+            }
+            Some(n) => {
+                p.need = Some(n);
+                pending[side] = Some(p);
+            }
+            None => out.push(Example {
+                line: p.line,
+                kind: p.kind,
+                bytes: p.bytes,
+            }),
+        }
+    }
+    assert!(
+        pending.iter().all(Option::is_none),
+        "unfinished literal at the end"
+    );
+    out
+}
+
+/// Frames `bytes` (one message) on `side`, fed whole or one byte at a time, and returns a
+/// log of the frames with the parse of each message (Debug renderings).
+fn framed_log(bytes: &[u8], side: Side, leniency: &Leniency, one_byte: bool) -> Vec<String> {
+    let limits = Limits::default();
+    let mut framer = Framer::new(side, limits, leniency.bare_lf);
+    let mut log = Vec::new();
+    let mut body = Vec::new();
+    let pieces: Vec<&[u8]> = if one_byte {
+        bytes.chunks(1).collect()
+    } else {
+        vec![bytes]
+    };
+    for piece in pieces {
+        let mut feed = framer.feed(piece);
+        while let Some(f) = feed.next_frame() {
+            match f.unwrap_or_else(|e| panic!("framing: {e}")) {
+                Frame::Message(m) => {
+                    let parsed = match side {
+                        Side::Client => format!("{:?}", parse_response(m, leniency, &limits)),
+                        Side::Server => format!("{:?}", parse_command(m, leniency, &limits)),
+                    };
+                    log.push(format!("message {parsed}"));
+                }
+                Frame::LiteralRequest { length, body, .. } => {
+                    log.push(format!("literal request {length} {body}"));
+                }
+                Frame::BodyBegin(b) => {
+                    let target = match side {
+                        Side::Client => format!("{:?}", body_target(&b, leniency, &limits)),
+                        Side::Server => String::new(),
+                    };
+                    log.push(format!("begin {} {target}", b.length));
+                }
+                Frame::BodyData(d) => body.extend_from_slice(d),
+                Frame::BodyEnd => {
+                    log.push(format!("end {:?}", String::from_utf8_lossy(&body)));
+                    body.clear();
+                }
+            }
+        }
+    }
+    assert!(framer.is_idle(), "message not complete");
+    log
+}
+
+fn round_trip_response(ex: &Example, leniency: &Leniency) -> Response<'static> {
+    let limits = Limits::default();
+    let where_ = format!("line {}: {:?}", ex.line, String::from_utf8_lossy(&ex.bytes));
+    let r = parse_response(RawMessage::new(&ex.bytes), leniency, &limits)
+        .unwrap_or_else(|e| panic!("{where_}: {e}"));
+    let wire = correo_imap::encode::join(&correo_imap::encode::encode_response(
+        &r,
+        &correo_imap::encode::EncodeOptions::default(),
+    ));
+    // What correo emits is strict.
+    let again = parse_response(RawMessage::new(&wire), &Leniency::strict(), &limits)
+        .unwrap_or_else(|e| {
+            panic!(
+                "{where_} re-encoded {:?}: {e}",
+                String::from_utf8_lossy(&wire)
+            )
+        });
+    assert_eq!(again, r, "{where_}");
+    r.into_static()
+}
+
+fn round_trip_command(ex: &Example) -> Command<'static> {
+    let limits = Limits::default();
+    let where_ = format!("line {}: {:?}", ex.line, String::from_utf8_lossy(&ex.bytes));
+    let c = parse_command(RawMessage::new(&ex.bytes), &Leniency::strict(), &limits)
+        .unwrap_or_else(|e| panic!("{where_}: {e}"));
+    let wire = correo_imap::encode::join(&correo_imap::encode::encode_command(
+        &c,
+        &correo_imap::encode::EncodeOptions::default(),
+    ));
+    let again =
+        parse_command(RawMessage::new(&wire), &Leniency::strict(), &limits).unwrap_or_else(|e| {
+            panic!(
+                "{where_} re-encoded {:?}: {e}",
+                String::from_utf8_lossy(&wire)
+            )
+        });
+    assert_eq!(again, c, "{where_}");
+    c.into_static()
+}
+
+#[test]
+fn every_rfc_example_line() {
+    let all = examples();
+    let count = |k: Kind| all.iter().filter(|e| e.kind == k).count();
+    // The file holds what it claims (a truncated file would pass vacuously).
+    assert!(count(Kind::Server) > 450, "{}", count(Kind::Server));
+    assert!(count(Kind::Client) > 230, "{}", count(Kind::Client));
+    // Every line is checked; the failures are reported together.
+    let failures: Vec<String> = all
+        .iter()
+        .filter_map(|ex| {
+            std::panic::catch_unwind(|| check_example(ex))
+                .err()
+                .map(|e| {
+                    e.downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                        .unwrap_or_default()
+                })
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} examples fail:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
+}
+
+fn check_example(ex: &Example) {
+    let limits = Limits::default();
+    {
+        let where_ = format!("line {}: {:?}", ex.line, String::from_utf8_lossy(&ex.bytes));
+        match ex.kind {
+            Kind::Server | Kind::ServerLenient => {
+                let leniency = if ex.kind == Kind::Server {
+                    Leniency::strict()
+                } else {
+                    // Marked lenient only if strict parsing really refuses it.
+                    assert!(
+                        parse_response(RawMessage::new(&ex.bytes), &Leniency::strict(), &limits)
+                            .is_err(),
+                        "{where_} parses strictly: mark it S:"
+                    );
+                    Leniency::default()
+                };
+                let r = round_trip_response(ex, &leniency);
+                let whole = framed_log(&ex.bytes, Side::Client, &leniency, false);
+                let bytewise = framed_log(&ex.bytes, Side::Client, &leniency, true);
+                assert_eq!(whole, bytewise, "{where_}");
+                assert_eq!(
+                    whole.iter().filter(|l| l.starts_with("message")).count(),
+                    1,
+                    "{where_}"
+                );
+                if !whole.iter().any(|l| l.starts_with("begin")) {
+                    assert_eq!(
+                        whole.last(),
+                        Some(&format!("message Ok({r:?})")),
+                        "{where_}"
+                    );
+                }
+            }
+            Kind::Client => {
+                let c = round_trip_command(ex);
+                let strict = Leniency::strict();
+                let whole = framed_log(&ex.bytes, Side::Server, &strict, false);
+                let bytewise = framed_log(&ex.bytes, Side::Server, &strict, true);
+                assert_eq!(whole, bytewise, "{where_}");
+                if !whole.iter().any(|l| l.starts_with("begin")) {
+                    assert_eq!(
+                        whole.last(),
+                        Some(&format!("message Ok({c:?})")),
+                        "{where_}"
+                    );
+                }
+            }
+            Kind::ServerBad => {
+                assert!(
+                    parse_response(RawMessage::new(&ex.bytes), &Leniency::default(), &limits)
+                        .is_err(),
+                    "{where_}"
+                );
+            }
+            Kind::ClientBad => {
+                let e = parse_command(RawMessage::new(&ex.bytes), &Leniency::default(), &limits)
+                    .unwrap_err();
+                let tag = std::str::from_utf8(&ex.bytes)
+                    .unwrap()
+                    .split(' ')
+                    .next()
+                    .unwrap();
+                assert_eq!(e.tag.as_deref(), Some(tag), "{where_}");
+            }
+            Kind::AuthData => {
+                let l = parse_client_line(
+                    RawMessage::new(&ex.bytes),
+                    ClientLineKind::AuthenticateData,
+                    &Leniency::strict(),
+                    &limits,
+                )
+                .unwrap_or_else(|e| panic!("{where_}: {e}"));
+                let expect = ex.bytes.strip_suffix(b"\r\n").unwrap();
+                match l {
+                    ClientLine::AuthenticateData(None) => assert_eq!(expect, b"*"),
+                    ClientLine::AuthenticateData(Some(d)) => assert_eq!(&*d, expect),
+                    other => panic!("{where_}: {other:?}"),
+                }
+            }
+            Kind::Done => {
+                let l = parse_client_line(
+                    RawMessage::new(&ex.bytes),
+                    ClientLineKind::IdleDone,
+                    &Leniency::strict(),
+                    &limits,
+                )
+                .unwrap_or_else(|e| panic!("{where_}: {e}"));
+                assert_eq!(l, ClientLine::IdleDone);
+            }
+        }
+    }
 }

@@ -156,10 +156,9 @@ impl<'a> P<'a> {
             }
             self.sp()?;
         }
+        // RFC 9051 `resp-text = ["[" resp-text-code "]" SP] [text]`: the text may be
+        // empty after its SP (RFC 3501 wanted one character at least).
         let text = self.text();
-        if text.is_empty() && !self.len.status_without_text && code.is_none() {
-            return Err(self.err("text"));
-        }
         Ok(StatusText {
             code,
             text: Cow::Borrowed(text),
@@ -409,6 +408,7 @@ impl<'a> P<'a> {
             }
             "STATUS" => {
                 self.sp()?;
+                let args = self.pos;
                 let mailbox = self.mailbox()?;
                 self.sp()?;
                 self.expect(b'(', "(")?;
@@ -425,6 +425,12 @@ impl<'a> P<'a> {
                     }
                     let k = StatusItem::from_name(self.atom()?);
                     self.sp()?;
+                    if !self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                        // A value that is not a number (`MAILBOXID (F2212ea8...)`, RFC
+                        // 8474; `APPENDLIMIT NIL`, RFC 7889): the response is kept raw.
+                        self.pos = args;
+                        return self.raw_untagged(upper);
+                    }
                     let v = self.number64()?;
                     self.check_items(items.len())?;
                     items.push((k, v));
@@ -548,22 +554,30 @@ impl<'a> P<'a> {
                 }
             }
             _ => {
-                let raw = if self.eat(b' ') {
-                    let s = self.pos;
-                    while !self.at_end() {
-                        self.skip_value()?;
-                        self.eat(b' ');
-                    }
-                    self.b.get(s..self.pos).unwrap_or_default()
-                } else {
-                    b""
-                };
-                Untagged::Other {
-                    name: Cow::Owned(upper),
-                    number: None,
-                    raw: Cow::Borrowed(raw),
+                if !self.eat(b' ') {
+                    return Ok(Untagged::Other {
+                        name: Cow::Owned(upper),
+                        number: None,
+                        raw: Cow::Borrowed(b""),
+                    });
                 }
+                self.raw_untagged(upper)?
             }
+        })
+    }
+
+    /// An untagged response kept raw: `name` and its arguments from here to the line
+    /// end (values balanced, literals inline).
+    fn raw_untagged(&mut self, name: String) -> R<Untagged<'a>> {
+        let s = self.pos;
+        while !self.at_end() {
+            self.skip_value()?;
+            self.eat(b' ');
+        }
+        Ok(Untagged::Other {
+            name: Cow::Owned(name),
+            number: None,
+            raw: Cow::Borrowed(self.b.get(s..self.pos).unwrap_or_default()),
         })
     }
 
