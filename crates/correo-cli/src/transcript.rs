@@ -99,7 +99,7 @@ impl Transcript {
                 let i = body.iter().rposition(|&b| b == b'\n').unwrap_or(0);
                 let (cut, last) = body.split_at(i);
                 let last = last.strip_prefix(b"\n").unwrap_or(last);
-                let lines = cut.iter().filter(|&&b| b == b'\n').count() + 1;
+                let lines = cut.split(|&b| b == b'\n').count();
                 self.write_line(&format!(
                     "{who}: [... {lines} more lines, {} bytes]",
                     cut.len() + 1

@@ -3,6 +3,7 @@
 //! of the signed message as stored (pass) and of a tampered copy (fail), and the
 //! Authentication-Results header a receiving MTA would add.
 
+use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use correo_auth::authres::{AuthResults, MethodResult};
@@ -46,7 +47,7 @@ fn describe_dkim(r: &DkimResult) -> String {
         line.push_str(sig.algorithm.as_str());
     }
     if let Some(e) = &r.error {
-        line.push_str(&format!(" reason=\"{e}\""));
+        let _ = write!(line, " reason=\"{e}\"");
     }
     line
 }

@@ -294,8 +294,7 @@ pub(super) fn run(tour: &mut Tour) -> Res<()> {
         .ctx
         .store
         .scan(data::USER, "laboratorio/prueba")
-        .map(|m| m.messages.len())
-        .unwrap_or(0);
+        .map_or(0, |m| m.messages.len());
     tour.check(
         "SELECT laboratorio/prueba: 1 EXISTS, the copy is there (ex. 12)",
         ok(&ev) && exists(&ev) == Some(1) && copied == 1,

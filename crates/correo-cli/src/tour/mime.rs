@@ -95,7 +95,7 @@ pub(super) fn run(tour: &mut Tour) -> Res<()> {
         let parsed = Message::parse(&raw);
         let subject = parsed.header().subject().unwrap_or_default().into_owned();
         let from = String::from_utf8_lossy(m.envelope().unwrap_or_default()).into_owned();
-        let lines = raw.iter().filter(|&&b| b == b'\n').count();
+        let lines = raw.split(|&b| b == b'\n').count().saturating_sub(1);
         tour.say(format!(
             " N {:>2} {:<40} {:>4}/{:<6} {}",
             i + 1,
@@ -129,7 +129,7 @@ pub(super) fn run(tour: &mut Tour) -> Res<()> {
         let mut p = part.parent();
         while let Some(i) = p {
             depth += 1;
-            p = msg.part(i).and_then(|q| q.parent());
+            p = msg.part(i).and_then(correo_mime::message::Part::parent);
         }
         let number = part.number().to_string();
         let number = if number.is_empty() {

@@ -165,9 +165,9 @@ impl Tour {
         let detail = detail.to_string();
         if ok {
             self.say(format!("   ok   {name}"));
-        } else if !self.quiet || !self.printing {
-            // Failures are printed even when quiet (the summary names them again).
-            println!("   FAIL {name}: {detail}");
+        } else {
+            // The summary names every failure again, also when quiet or silent.
+            self.say(format!("   FAIL {name}: {detail}"));
         }
         self.steps.push(Step {
             section: self.section,
@@ -304,14 +304,23 @@ pub(crate) fn run(args: TourArgs) -> Res<ExitCode> {
     drop(running);
 
     let failed: Vec<&Step> = tour.steps.iter().filter(|s| !s.ok).collect();
-    let passed = tour.steps.len() - failed.len();
+    let (setup, steps): (Vec<&Step>, Vec<&Step>) =
+        tour.steps.iter().partition(|s| s.section == "setup");
+    let passed = steps.iter().filter(|s| s.ok).count();
     let elapsed = started.elapsed();
     println!();
-    let names: Vec<&str> = sections.iter().map(|s| s.name()).collect();
+    let mut names: Vec<String> = sections.iter().map(|s| s.name().to_owned()).collect();
+    if !setup.is_empty() {
+        names.push(format!(
+            "after {} of {} setup steps passed",
+            setup.iter().filter(|s| s.ok).count(),
+            setup.len()
+        ));
+    }
     println!(
         "tour: {passed} steps passed, {} failed ({}) in {:.2} s",
-        failed.len(),
-        names.join(", "),
+        steps.len() - passed,
+        names.join("; "),
         elapsed.as_secs_f64()
     );
     for s in &failed {
