@@ -168,3 +168,21 @@ fn unknown_section_is_a_usage_error() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("nntp"));
 }
+
+#[test]
+fn a_failed_step_fails_the_tour_and_is_named() {
+    // The clients log in with a wrong password: AUTH PLAIN is refused, nothing is queued.
+    for (section, wanted) in [
+        ("smtp", "tour: FAILED smtp: AUTH PLAIN accepted (235)"),
+        // Run alone, a section needs the messages: their silent delivery fails first.
+        ("pop3", "tour: FAILED setup: AUTH PLAIN accepted (235)"),
+    ] {
+        let args = ["--quiet", "--wrong-password", "--section", section];
+        let (out, stdout, _) = tour(&args);
+        assert!(!out.status.success(), "the tour passed:\n{stdout}");
+        assert_eq!(out.status.code(), Some(1));
+        let (_, failed) = summary(&stdout);
+        assert!(failed > 0, "{stdout}");
+        assert_lines(&stdout, &[wanted]);
+    }
+}

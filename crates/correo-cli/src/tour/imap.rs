@@ -175,7 +175,7 @@ pub(super) fn run(tour: &mut Tour) -> Res<()> {
         text.lines().next().unwrap_or_default(),
     );
     s.client
-        .login(data::USER.as_bytes(), data::PASSWORD.as_bytes())?;
+        .login(data::USER.as_bytes(), tour.password.as_bytes())?;
     let ev = s.wait(|_| true)?;
     tour.check("LOGIN (ex. 9.1)", ok(&ev), "login refused");
     let ev = s.run("SELECT INBOX")?;

@@ -40,6 +40,9 @@ pub(crate) struct TourArgs {
     /// Print only the summary.
     #[arg(short, long)]
     quiet: bool,
+    /// Log in with a wrong password (for testing that failed steps fail the tour).
+    #[arg(long, hide = true)]
+    wrong_password: bool,
 }
 
 /// The parts of the tour.
@@ -101,6 +104,8 @@ impl Drop for TempDir {
 /// The running tour: the server, what was sent, and the steps so far.
 pub(crate) struct Tour {
     quiet: bool,
+    /// The password the clients log in with.
+    password: String,
     /// False while delivering silently for a section run on its own.
     printing: bool,
     section: &'static str,
@@ -246,6 +251,11 @@ pub(crate) fn run(args: TourArgs) -> Res<ExitCode> {
     let dkim_record = correo_auth::dkim::SigningKey::ed25519_from_seed(&dkim_seed).dns_record();
     let mut tour = Tour {
         quiet: args.quiet,
+        password: if args.wrong_password {
+            "not-the-password".to_owned()
+        } else {
+            data::PASSWORD.to_owned()
+        },
         printing: true,
         section: "setup",
         steps: Vec::new(),
@@ -319,7 +329,7 @@ pub(crate) fn run(args: TourArgs) -> Res<ExitCode> {
     }
     println!(
         "tour: {passed} steps passed, {} failed ({}) in {:.2} s",
-        steps.len() - passed,
+        failed.len(),
         names.join("; "),
         elapsed.as_secs_f64()
     );

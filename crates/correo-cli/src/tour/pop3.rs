@@ -57,7 +57,7 @@ fn login(tour: &mut Tour, stls: bool) -> Result<Session, Box2> {
         "no +OK greeting",
     );
     s.client()
-        .login(data::USER.as_bytes(), data::PASSWORD.as_bytes())?;
+        .login(data::USER.as_bytes(), tour.password.as_bytes())?;
     let events = s.wait(|_| true)?;
     tour.check(
         "USER/PASS: logged in (ex. 6.1)",

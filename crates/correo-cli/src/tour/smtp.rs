@@ -51,7 +51,7 @@ pub(super) fn session(tour: &Tour, mails: &[Mail<'_>]) -> Res<Report> {
             server: &server,
             tls: TlsMode::Required,
             tls_config: Some(std::sync::Arc::clone(&tour.tls)),
-            credentials: Some((data::USER.to_owned(), data::PASSWORD.to_owned())),
+            credentials: Some((data::USER.to_owned(), tour.password.clone())),
             mechanisms: Some(vec![Mechanism::Plain]),
             insecure_auth: false,
             helo: data::DOMAIN,
