@@ -7,7 +7,7 @@
 //! each completion is reported with its tag. Untagged responses are reported in the order
 //! they arrived, never attached to a command.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use correo_wire::sasl::{SaslClient, SaslError};
@@ -17,6 +17,10 @@ use crate::frame::{Frame, Framer, Side};
 use crate::parse::{body_target, parse_greeting, parse_response};
 use crate::types::*;
 use crate::{FrameError, Leniency, Limits, ParseError};
+
+/// The latest IDLE refresh hint: RFC 2177 asks clients to re-issue IDLE at least every
+/// 29 minutes.
+const IDLE_REFRESH_MAX: Duration = Duration::from_secs(29 * 60);
 
 /// How the connection is, or must be, protected by TLS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -42,7 +46,8 @@ pub struct ClientConfig {
     /// Accepted deviations from the grammar.
     pub leniency: Leniency,
     /// When to hint that IDLE should be restarted (servers may drop idle clients after
-    /// 30 minutes; RFC 2177 recommends re-issuing before 29). Default 28 minutes.
+    /// 30 minutes; RFC 2177 recommends re-issuing at least every 29). Default 28 minutes;
+    /// longer values are taken as 29 minutes.
     pub idle_refresh: Duration,
     /// Maximum number of commands queued or in flight.
     pub max_queued: usize,
@@ -134,7 +139,8 @@ pub enum Event {
         length: u64,
     },
     /// `STARTTLS` was accepted: wrap the connection in TLS now, then call
-    /// [`Client::tls_established`]. Bytes received after the OK were discarded.
+    /// [`Client::tls_established`]. Bytes received after the OK were discarded, and so
+    /// are any received before `tls_established`; the capability cache is emptied.
     StartTls,
     /// `COMPRESS DEFLATE` was accepted: from now on the caller inflates what it receives
     /// and deflates what it sends. `remaining` holds bytes received after the OK (already
@@ -238,7 +244,14 @@ pub struct Client {
     capabilities: Vec<Capability<'static>>,
     enabled: Vec<Capability<'static>>,
     selected: Option<Selected>,
+    /// The mailbox a SELECT/EXAMINE in flight is building.
     selecting: Option<Selected>,
+    /// Tag number of that SELECT.
+    select_tag: Option<u64>,
+    /// The server said `[CLOSED]`: what follows describes the mailbox being selected.
+    select_closed: bool,
+    /// Tag numbers of commands queued or in flight, oldest first.
+    open_tags: BTreeSet<u64>,
     uid_validities: HashMap<Vec<u8>, u32>,
     sasl: Option<(String, SaslClient)>,
     idle: Option<(String, Option<Instant>, bool)>,
@@ -277,6 +290,9 @@ impl Client {
             enabled: Vec::new(),
             selected: None,
             selecting: None,
+            select_tag: None,
+            select_closed: false,
+            open_tags: BTreeSet::new(),
             uid_validities: HashMap::new(),
             sasl: None,
             idle: None,
@@ -345,7 +361,7 @@ impl Client {
     pub fn poll_timeout(&self) -> Option<Instant> {
         match &self.idle {
             Some((_, Some(since), true)) if !self.idle_hinted => {
-                Some(*since + self.config.idle_refresh)
+                Some(*since + self.config.idle_refresh.min(IDLE_REFRESH_MAX))
             }
             _ => None,
         }
@@ -382,6 +398,11 @@ impl Client {
 
     fn close(&mut self, reason: &str) {
         self.phase = Phase::Closed;
+        for p in &self.queue {
+            if let Some(n) = tag_number(&p.tag) {
+                self.open_tags.remove(&n);
+            }
+        }
         self.queue.clear();
         self.events.push_back(Event::Closed {
             reason: reason.to_owned(),
@@ -390,8 +411,16 @@ impl Client {
 
     fn tag(&mut self) -> String {
         let t = format!("a{}", self.next_tag);
+        self.open_tags.insert(self.next_tag);
         self.next_tag += 1;
         t
+    }
+
+    /// A command completed (or was dropped): it no longer holds back a selection.
+    fn tag_done(&mut self, tag: &str) {
+        if let Some(n) = tag_number(tag) {
+            self.open_tags.remove(&n);
+        }
     }
 
     fn check(&self, body: &CommandBody<'_>) -> Result<(), ClientError> {
@@ -440,8 +469,12 @@ impl Client {
             _ => None,
         };
         if select.is_some() {
-            // Untagged data from now on describes the mailbox being selected.
+            // Untagged data describes the mailbox being selected once the commands before
+            // this one have completed, or once the server says `[CLOSED]`; until then it
+            // is still about the mailbox selected now.
             self.selecting = Some(Selected::default());
+            self.select_tag = tag_number(&tag);
+            self.select_closed = false;
         }
         match &body {
             CommandBody::Idle => self.idle = Some((tag.clone(), None, false)),
@@ -726,6 +759,7 @@ impl Client {
         if let Some(tag) = tag
             && let Some((name, _)) = self.in_flight.remove(&tag)
         {
+            self.tag_done(&tag);
             self.events.push_back(Event::Completed {
                 tag,
                 command: name,
@@ -820,7 +854,11 @@ impl Client {
     }
 
     fn mailbox_mut(&mut self) -> Option<&mut Selected> {
-        if self.selecting.is_some() {
+        let switched = self.select_closed
+            || self
+                .select_tag
+                .is_some_and(|t| self.open_tags.first().is_none_or(|&o| o >= t));
+        if self.selecting.is_some() && switched {
             self.selecting.as_mut()
         } else {
             self.selected.as_mut()
@@ -837,7 +875,21 @@ impl Client {
             }
             Code::UidValidity(v) => {
                 if let Some(s) = self.mailbox_mut() {
-                    s.uid_validity = Some(*v);
+                    let old = s.uid_validity.replace(*v);
+                    if let Some(old) = old
+                        && old != *v
+                        && !s.mailbox.is_empty()
+                    {
+                        // Changed while selected (the mailbox was recreated): cached UIDs
+                        // are void now, not only at the next SELECT.
+                        let mailbox = s.mailbox.clone();
+                        self.uid_validities.insert(mailbox.clone(), *v);
+                        self.events.push_back(Event::UidValidityChanged {
+                            mailbox,
+                            old,
+                            new: *v,
+                        });
+                    }
                 }
             }
             Code::UidNext(v) => {
@@ -861,8 +913,11 @@ impl Client {
                 }
             }
             Code::Closed => {
-                // The previous mailbox is closed; the new one is being selected.
+                // The previous mailbox is closed; what follows is about the new one.
                 self.selected = None;
+                if self.selecting.is_some() {
+                    self.select_closed = true;
+                }
             }
             _ => {}
         }
@@ -955,6 +1010,9 @@ impl Client {
             self.pump();
         }
         let entry = self.in_flight.remove(&tag);
+        if entry.is_some() {
+            self.tag_done(&tag);
+        }
         let (name, select) = entry.unwrap_or(("", None));
         if let Some(code) = &t.text.code {
             self.apply_code(code);
@@ -962,6 +1020,8 @@ impl Client {
         // Selection bookkeeping.
         if let Some((mailbox, examine)) = select {
             let mut s = self.selecting.take().unwrap_or_default();
+            self.select_tag = None;
+            self.select_closed = false;
             if t.status == Status::Ok {
                 s.mailbox = mailbox;
                 if examine {
@@ -998,7 +1058,9 @@ impl Client {
         if self.starttls_tag.as_deref() == Some(tag.as_str()) {
             self.starttls_tag = None;
             if t.status == Status::Ok {
+                // RFC 3501 6.2.1: what was learnt in clear text is void from here.
                 self.phase = Phase::AwaitTls;
+                self.capabilities.clear();
                 stop = Stop::Discard;
             } else if self.config.tls == TlsMode::StartTlsRequired {
                 self.events.push_back(Event::Completed {
@@ -1047,6 +1109,11 @@ enum Stop {
     No,
     Discard,
     Compress,
+}
+
+/// The number in one of our tags (`a17` -> 17).
+fn tag_number(tag: &str) -> Option<u64> {
+    tag.strip_prefix('a')?.parse().ok()
 }
 
 fn command_name(b: &CommandBody<'_>) -> &'static str {

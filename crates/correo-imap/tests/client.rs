@@ -513,6 +513,307 @@ fn compress_hands_back_the_compressed_tail() {
     assert_eq!(ev, [Event::Untagged(Untagged::Exists(2))]);
 }
 
+/// STARTTLS asked for by the application (plain mode): the capability cache goes at the
+/// OK, and nothing received in clear text after it is interpreted, whether it came in the
+/// same read, in a later read before the upgrade, or cut in the middle of a line.
+#[test]
+fn starttls_drops_capabilities_and_every_clear_text_byte() {
+    for split in [usize::MAX, 1, 5] {
+        let mut c = Client::new(ClientConfig::default());
+        feed(
+            &mut c,
+            b"* OK [CAPABILITY IMAP4rev1 STARTTLS SASL-IR AUTH=PLAIN] hi\r\n",
+            split,
+        );
+        assert!(c.has_capability("SASL-IR"));
+        c.starttls().unwrap();
+        assert_eq!(sent(&mut c), b"a1 STARTTLS\r\n");
+        let ev = feed(
+            &mut c,
+            b"a1 OK Begin TLS\r\n* CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN XINJECTED\r\n* CAPAB",
+            split,
+        );
+        assert!(
+            matches!(
+                &ev[..],
+                [
+                    Event::Completed {
+                        command: "STARTTLS",
+                        status: Status::Ok,
+                        ..
+                    },
+                    Event::StartTls
+                ]
+            ),
+            "{ev:?}"
+        );
+        assert!(c.capabilities().is_empty(), "cache dropped at the OK");
+        assert!(feed(&mut c, b"ILITY XINJECTED2\r\n* 1 EXISTS\r\n", split).is_empty());
+        assert!(!c.is_tls());
+        c.tls_established();
+        assert!(c.is_tls());
+        assert_eq!(sent(&mut c), b"a2 CAPABILITY\r\n");
+        let ev = feed(
+            &mut c,
+            b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\na2 OK done\r\n",
+            split,
+        );
+        assert_eq!(completed(&ev), [("a2".to_owned(), Status::Ok)]);
+        let caps: Vec<&str> = c.capabilities().iter().map(|c| c.0.as_ref()).collect();
+        assert_eq!(caps, ["IMAP4rev1", "AUTH=PLAIN"]);
+        // SASL-IR was only claimed in clear text: no initial response now.
+        c.authenticate(SaslClient::plain(None, "alice", "secret").unwrap())
+            .unwrap();
+        assert_eq!(sent(&mut c), b"a3 AUTHENTICATE PLAIN\r\n");
+        assert_eq!(c.starttls(), Err(ClientError::Busy("TLS already active")));
+    }
+}
+
+/// PREAUTH over clear text is refused when TLS is required, but accepted over implicit
+/// TLS and in plain mode.
+#[test]
+fn preauth_refused_only_over_clear_text_when_tls_is_required() {
+    let preauth = b"* PREAUTH [CAPABILITY IMAP4rev2] logged in as alice\r\n";
+    for split in [usize::MAX, 1] {
+        let mut c = Client::new(ClientConfig {
+            tls: TlsMode::StartTlsRequired,
+            ..ClientConfig::default()
+        });
+        let ev = feed(&mut c, preauth, split);
+        assert!(
+            matches!(&ev[..], [Event::Greeting(_), Event::Closed { .. }]),
+            "{ev:?}"
+        );
+        assert_eq!(c.noop(), Err(ClientError::Closed));
+        assert!(sent(&mut c).is_empty(), "not even STARTTLS");
+        for tls in [TlsMode::Implicit, TlsMode::Plain] {
+            let mut c = Client::new(ClientConfig {
+                tls,
+                ..ClientConfig::default()
+            });
+            feed(&mut c, preauth, split);
+            assert!(!c.is_closed());
+            c.select("INBOX").unwrap();
+            assert_eq!(sent(&mut c), b"a1 SELECT INBOX\r\n");
+        }
+    }
+}
+
+/// A UIDVALIDITY that changes while the mailbox is selected is reported at once.
+#[test]
+fn uidvalidity_change_while_selected() {
+    for split in [usize::MAX, 1] {
+        let mut c = Client::new(ClientConfig::default());
+        feed(&mut c, GREETING, split);
+        c.select("INBOX").unwrap();
+        feed(
+            &mut c,
+            b"* 2 EXISTS\r\n* OK [UIDVALIDITY 7] x\r\na1 OK [READ-WRITE] done\r\n",
+            split,
+        );
+        c.noop().unwrap();
+        let ev = feed(
+            &mut c,
+            b"* OK [UIDVALIDITY 8] mailbox recreated\r\n* 0 EXISTS\r\na2 OK done\r\n",
+            split,
+        );
+        assert_eq!(
+            ev[0],
+            Event::UidValidityChanged {
+                mailbox: b"INBOX".to_vec(),
+                old: 7,
+                new: 8
+            }
+        );
+        assert!(matches!(&ev[1], Event::Untagged(Untagged::State { .. })));
+        let s = c.selected().unwrap();
+        assert_eq!((s.uid_validity, s.exists), (Some(8), 0));
+        // Selecting again with the new value is no change.
+        c.select("INBOX").unwrap();
+        let ev = feed(
+            &mut c,
+            b"* 0 EXISTS\r\n* OK [UIDVALIDITY 8] x\r\na3 OK done\r\n",
+            split,
+        );
+        assert!(
+            !ev.iter()
+                .any(|e| matches!(e, Event::UidValidityChanged { .. }))
+        );
+    }
+}
+
+/// Pipelined NOOP then SELECT: what the server says before the NOOP completes is about
+/// the old mailbox, what follows about the new one (or everything after `[CLOSED]`).
+#[test]
+fn pipelined_select_keeps_the_two_mailboxes_apart() {
+    for split in [usize::MAX, 1, 4] {
+        let mut c = Client::new(ClientConfig::default());
+        feed(&mut c, GREETING, split);
+        c.select("INBOX").unwrap();
+        feed(
+            &mut c,
+            b"* 5 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\na1 OK done\r\n",
+            split,
+        );
+        c.noop().unwrap();
+        c.examine("Archive").unwrap();
+        feed(
+            &mut c,
+            b"* 7 EXISTS\r\n* 3 RECENT\r\na2 OK NOOP done\r\n",
+            split,
+        );
+        let s = c.selected().unwrap();
+        assert_eq!(
+            (s.mailbox.as_slice(), s.exists, s.recent),
+            (&b"INBOX"[..], 7, 3)
+        );
+        feed(
+            &mut c,
+            b"* 2 EXISTS\r\n* OK [UIDVALIDITY 100] x\r\na3 OK [READ-ONLY] done\r\n",
+            split,
+        );
+        let s = c.selected().unwrap();
+        assert_eq!(
+            (
+                s.mailbox.as_slice(),
+                s.exists,
+                s.recent,
+                s.uid_validity,
+                s.read_only
+            ),
+            (&b"Archive"[..], 2, 0, Some(100), true)
+        );
+        // [CLOSED] marks the switch even with an earlier command still open.
+        c.noop().unwrap();
+        c.select("INBOX").unwrap();
+        feed(
+            &mut c,
+            b"* 2 EXPUNGE\r\n* OK [CLOSED] x\r\n* 9 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n",
+            split,
+        );
+        assert!(c.selected().is_none(), "Archive is closed");
+        feed(&mut c, b"a4 OK done\r\na5 OK done\r\n", split);
+        let s = c.selected().unwrap();
+        assert_eq!((s.mailbox.as_slice(), s.exists), (&b"INBOX"[..], 9));
+    }
+}
+
+/// QRESYNC: SELECT with known UIDs, then VANISHED (EARLIER), FETCH, EXPUNGE and
+/// VANISHED applied to the mailbox in the order they arrive.
+#[test]
+fn qresync_and_vanished_applied_in_order() {
+    let server: &[u8] = b"* OK [CLOSED]\r\n* 100 EXISTS\r\n* OK [UIDVALIDITY 67890007] Ok\r\n\
+        * OK [UIDNEXT 600] Ok\r\n* OK [HIGHESTMODSEQ 90060115205545359] Highest\r\n\
+        * VANISHED (EARLIER) 41,43:116,118,120:211,214:540\r\n\
+        * 49 FETCH (UID 117 FLAGS (\\Seen \\Answered) MODSEQ (90060115205545360))\r\n\
+        A2 OK [READ-WRITE] mailbox selected\r\n";
+    let server = String::from_utf8(server.to_vec())
+        .unwrap()
+        .replace("A2", "a2");
+    for split in [usize::MAX, 1, 7] {
+        let mut c = Client::new(ClientConfig::default());
+        feed(&mut c, b"* OK [CAPABILITY IMAP4rev2 QRESYNC] hi\r\n", split);
+        c.enable(&["QRESYNC"]).unwrap();
+        c.command(CommandBody::Select {
+            examine: false,
+            mailbox: Mailbox::from_unicode("INBOX", false),
+            condstore: false,
+            qresync: Some(b"67890007 90060115194045000 41:211,214:541"[..].into()),
+        })
+        .unwrap();
+        assert_eq!(
+            sent(&mut c),
+            b"a1 ENABLE QRESYNC\r\na2 SELECT INBOX (QRESYNC (67890007 90060115194045000 41:211,214:541))\r\n"
+        );
+        let mut ev = feed(&mut c, b"* ENABLED QRESYNC\r\na1 OK done\r\n", split);
+        ev.extend(feed(&mut c, server.as_bytes(), split));
+        assert!(c.enabled().iter().any(|e| e.is("QRESYNC")));
+        let order: Vec<String> = ev
+            .iter()
+            .filter_map(|e| match e {
+                Event::Untagged(Untagged::Vanished { earlier, .. }) => {
+                    Some(format!("vanished {earlier}"))
+                }
+                Event::Untagged(Untagged::Exists(n)) => Some(format!("exists {n}")),
+                Event::Untagged(Untagged::Fetch { seq, .. }) => Some(format!("fetch {seq}")),
+                Event::Completed { tag, .. } => Some(format!("done {tag}")),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "done a1",
+                "exists 100",
+                "vanished true",
+                "fetch 49",
+                "done a2"
+            ]
+        );
+        let s = c.selected().unwrap();
+        // VANISHED (EARLIER) is about messages already gone: the count stays.
+        assert_eq!(
+            (s.exists, s.uid_validity, s.uid_next, s.highest_modseq),
+            (
+                100,
+                Some(67_890_007),
+                Some(600),
+                Some(90_060_115_205_545_360)
+            )
+        );
+        c.noop().unwrap();
+        feed(
+            &mut c,
+            b"* VANISHED 405,407,410\r\n* 3 EXPUNGE\r\n* 101 EXISTS\r\n* VANISHED 411:412\r\na3 OK done\r\n",
+            split,
+        );
+        // 100 - 3 - 1, then 101 reported, then - 2.
+        assert_eq!(c.selected().unwrap().exists, 99);
+    }
+}
+
+/// The re-IDLE hint comes at the configured time, never later than 29 minutes; a server
+/// that ends IDLE itself stops the timer.
+#[test]
+fn idle_hint_capped_at_29_minutes_and_server_end_stops_it() {
+    let t0 = Instant::now();
+    let mut c = Client::new(ClientConfig {
+        idle_refresh: Duration::from_secs(45 * 60),
+        ..ClientConfig::default()
+    });
+    feed(&mut c, GREETING, usize::MAX);
+    let tag = c.idle(t0).unwrap();
+    assert_eq!(c.poll_timeout(), None, "not before the server accepts");
+    feed(&mut c, b"+ idling\r\n", 1);
+    assert_eq!(c.poll_timeout(), Some(t0 + Duration::from_secs(29 * 60)));
+    c.handle_timeout(t0 + Duration::from_secs(29 * 60 - 1));
+    assert_eq!(c.poll_event(), None);
+    c.handle_timeout(t0 + Duration::from_secs(29 * 60));
+    assert_eq!(c.poll_event(), Some(Event::IdleRefreshDue));
+    assert_eq!(c.poll_timeout(), None, "hinted once");
+    // The server ends IDLE before the client does.
+    let ev = feed(
+        &mut c,
+        format!("* 3 EXISTS\r\n{tag} OK IDLE timed out\r\n").as_bytes(),
+        1,
+    );
+    assert_eq!(ev[0], Event::Untagged(Untagged::Exists(3)));
+    assert!(matches!(
+        &ev[1],
+        Event::Completed {
+            command: "IDLE",
+            ..
+        }
+    ));
+    assert_eq!(c.poll_timeout(), None);
+    assert_eq!(c.done(), Err(ClientError::NotIdling));
+    // A new IDLE restarts the timer.
+    let t1 = t0 + Duration::from_secs(3600);
+    c.idle(t1).unwrap();
+    feed(&mut c, b"+ idling\r\n", usize::MAX);
+    assert_eq!(c.poll_timeout(), Some(t1 + Duration::from_secs(29 * 60)));
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
     #[test]
