@@ -2,10 +2,12 @@
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::macros::{MacroContext, MacroString, nibbles};
-use super::record::{Directive, Mechanism, Modifier, Qualifier, SpfRecord, Term, is_spf1};
+use super::record::{
+    DirK, MechK, Qualifier, Span, SpfRecord, SpfSyntaxError, TermK, is_spf1, scan_record,
+};
 use crate::dns::{Answer, Lookup, QType, Record};
 
 /// The result of an SPF check (RFC 7208 section 2.6).
@@ -137,6 +139,75 @@ pub enum SpfPoll<'a> {
 #[error("no outstanding question {0}")]
 pub struct UnexpectedAnswer(pub Lookup);
 
+/// A parsed SPF record, ready to evaluate: the record text and its validated
+/// terms, with no per-term allocation.
+///
+/// [`SpfCheck`] parses the TXT answers it is given into this form. A caller
+/// that keeps a cache of records can keep them parsed instead and answer
+/// record questions with [`SpfCheck::answer_policy`], so that a policy is
+/// parsed once, not on every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpfPolicy {
+    text: Box<str>,
+    terms: Box<[TermK]>,
+    redirect: Option<Span>,
+    exp: Option<Span>,
+}
+
+impl SpfPolicy {
+    /// Parse a record (`v=spf1 ...`). Errors are those of [`SpfRecord::parse`].
+    pub fn parse(txt: &[u8]) -> Result<SpfPolicy, SpfSyntaxError> {
+        Self::from_vec(txt.to_vec())
+    }
+
+    /// Parse a record, taking its bytes without copying them.
+    pub fn from_vec(txt: Vec<u8>) -> Result<SpfPolicy, SpfSyntaxError> {
+        let (_, terms) = scan_record(&txt)?;
+        let mut redirect = None;
+        let mut exp = None;
+        let mut dirs = Vec::with_capacity(terms.len());
+        for t in terms {
+            match t {
+                TermK::Dir(_) => dirs.push(t),
+                TermK::Redirect(s) => redirect = Some(s),
+                TermK::Exp(s) => exp = Some(s),
+                TermK::Unknown { .. } => {}
+            }
+        }
+        // scan_record checked that every byte is printable ASCII.
+        let text = String::from_utf8(txt)
+            .map_err(|_| SpfSyntaxError {
+                offset: 0,
+                reason: "not ASCII",
+            })?
+            .into_boxed_str();
+        Ok(SpfPolicy {
+            text,
+            terms: dirs.into_boxed_slice(),
+            redirect,
+            exp,
+        })
+    }
+
+    /// The record text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The same record as an owned syntax tree.
+    pub fn to_record(&self) -> SpfRecord {
+        // The text was validated when this policy was made.
+        SpfRecord::parse(self.text.as_bytes()).unwrap_or_default()
+    }
+
+    fn directive(&self, i: usize) -> Option<DirK> {
+        match self.terms.get(i) {
+            Some(TermK::Dir(d)) => Some(*d),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Via {
     Top,
@@ -146,25 +217,23 @@ enum Via {
 
 #[derive(Debug)]
 struct Frame {
-    domain: Rc<str>,
-    directives: Rc<[Directive]>,
-    redirect: Option<MacroString>,
-    exp: Option<MacroString>,
+    domain: String,
+    policy: Arc<SpfPolicy>,
     idx: usize,
 }
 
 #[derive(Debug)]
 enum Wait {
     Nothing,
-    Record { domain: String, via: Via },
+    Record { via: Via },
     Addr { cidr4: u8, cidr6: u8 },
     Exists,
     Mx { cidr4: u8, cidr6: u8 },
     MxAddrs { cidr4: u8, cidr6: u8 },
     Ptr { target: String },
-    PtrAddrs { target: String, names: Vec<String> },
+    PtrAddrs { target: String },
     PName,
-    PNameAddrs { names: Vec<String> },
+    PNameAddrs,
     ExpTxt,
 }
 
@@ -173,10 +242,94 @@ enum Phase {
     Eval,
     /// Final `fail` with an `exp=` to fetch.
     Explain {
-        domain: Rc<str>,
-        spec: MacroString,
+        domain: String,
+        policy: Arc<SpfPolicy>,
         text: Option<MacroString>,
     },
+}
+
+/// The questions of one step. `qs[..open]` are still unanswered (what
+/// [`SpfCheck::poll`] shows); `ord[k]` is the position `qs[k]` was asked in;
+/// `ans[k]` answers `qs[k]` once it is answered. The buffers are reused from
+/// step to step.
+#[derive(Debug, Default)]
+struct Batch {
+    qs: Vec<Lookup>,
+    ans: Vec<Answer>,
+    ord: Vec<usize>,
+    open: usize,
+}
+
+impl Batch {
+    fn set(&mut self, lookups: impl IntoIterator<Item = Lookup>) {
+        self.clear();
+        for (k, l) in lookups.into_iter().enumerate() {
+            self.qs.push(l);
+            self.ans.push(Answer::TempFail);
+            self.ord.push(k);
+        }
+        self.open = self.qs.len();
+    }
+
+    fn clear(&mut self) {
+        self.qs.clear();
+        self.ans.clear();
+        self.ord.clear();
+        self.open = 0;
+    }
+
+    fn unanswered(&self) -> &[Lookup] {
+        self.qs.get(..self.open).unwrap_or_default()
+    }
+
+    /// Record the answer to the unanswered question at `pos`.
+    fn answer_at(&mut self, pos: usize, answer: Answer) {
+        if pos >= self.open {
+            return;
+        }
+        let last = self.open - 1;
+        self.qs.swap(pos, last);
+        self.ans.swap(pos, last);
+        self.ord.swap(pos, last);
+        if let Some(slot) = self.ans.get_mut(last) {
+            *slot = answer;
+        }
+        self.open = last;
+    }
+
+    /// Take the questions and answers out, in the order asked.
+    fn take(&mut self) -> (Vec<Lookup>, Vec<Answer>) {
+        let mut qs = std::mem::take(&mut self.qs);
+        let mut ans = std::mem::take(&mut self.ans);
+        if qs.len() > 1 {
+            let mut rows: Vec<(usize, Lookup, Answer)> = self
+                .ord
+                .iter()
+                .copied()
+                .zip(qs.drain(..))
+                .zip(ans.drain(..))
+                .map(|((o, q), a)| (o, q, a))
+                .collect();
+            rows.sort_by_key(|r| r.0);
+            for (_, q, a) in rows {
+                qs.push(q);
+                ans.push(a);
+            }
+        }
+        self.ord.clear();
+        self.open = 0;
+        (qs, ans)
+    }
+
+    /// Give emptied buffers back for the next step, if none is in use.
+    fn recycle(&mut self, mut qs: Vec<Lookup>, mut ans: Vec<Answer>) {
+        if self.qs.is_empty() && self.qs.capacity() == 0 {
+            qs.clear();
+            ans.clear();
+            self.qs = qs;
+            self.ans = ans;
+        }
+    }
 }
 
 /// A sans-IO `check_host()` run.
@@ -194,9 +347,7 @@ pub struct SpfCheck {
     stack: Vec<Frame>,
     phase: Phase,
     wait: Wait,
-    pending: Vec<Lookup>,
-    answers: Vec<Option<Answer>>,
-    unanswered: Vec<Lookup>,
+    batch: Batch,
     /// Validated names for `%{p}` (resolved once, on demand).
     pnames: Option<Vec<String>>,
     matched: Option<SpfMatch>,
@@ -288,14 +439,13 @@ impl SpfCheck {
     /// `postmaster@<helo>` is used); a missing local-part becomes `postmaster`.
     pub fn new(ip: IpAddr, domain: &str, sender: &str, helo: &str, opts: SpfOptions) -> Self {
         let ip = ip.to_canonical();
-        let sender = if sender.is_empty() {
-            format!("postmaster@{helo}")
+        let (local, sdomain) = if sender.is_empty() {
+            (String::new(), helo.to_string())
         } else {
-            sender.to_string()
-        };
-        let (local, sdomain) = match sender.rsplit_once('@') {
-            Some((l, d)) => (l.to_string(), d.to_string()),
-            None => (String::new(), sender.clone()),
+            match sender.rsplit_once('@') {
+                Some((l, d)) => (l.to_string(), d.to_string()),
+                None => (String::new(), sender.to_string()),
+            }
         };
         let local = if local.is_empty() {
             "postmaster".to_string()
@@ -311,9 +461,7 @@ impl SpfCheck {
             stack: Vec::new(),
             phase: Phase::Eval,
             wait: Wait::Nothing,
-            pending: Vec::new(),
-            answers: Vec::new(),
-            unanswered: Vec::new(),
+            batch: Batch::default(),
             pnames: None,
             matched: None,
             outcome: None,
@@ -322,13 +470,13 @@ impl SpfCheck {
             void_lookups: 0,
             queries: 0,
         };
-        if !is_valid_domain(domain) {
+        if is_valid_domain(domain) {
+            c.fetch_record(domain.trim_end_matches('.').to_string(), Via::Top);
+        } else {
             c.finish(
                 SpfResult::None,
                 Some("domain is not a valid multi-label name".into()),
             );
-        } else {
-            c.fetch_record(domain.trim_end_matches('.').to_string(), Via::Top);
         }
         c.run();
         c
@@ -338,14 +486,11 @@ impl SpfCheck {
     /// name's when the reverse-path is null).
     pub fn mail_from(ip: IpAddr, sender: &str, helo: &str, opts: SpfOptions) -> Self {
         let domain = if sender.is_empty() {
-            helo.to_string()
+            helo
         } else {
-            sender
-                .rsplit_once('@')
-                .map_or(sender, |(_, d)| d)
-                .to_string()
+            sender.rsplit_once('@').map_or(sender, |(_, d)| d)
         };
-        Self::new(ip, &domain, sender, helo, opts)
+        Self::new(ip, domain, sender, helo, opts)
     }
 
     /// Check the HELO identity (`postmaster@<helo>`).
@@ -357,7 +502,7 @@ impl SpfCheck {
     pub fn poll(&self) -> SpfPoll<'_> {
         match &self.outcome {
             Some(o) => SpfPoll::Done(o),
-            None => SpfPoll::Lookups(&self.unanswered),
+            None => SpfPoll::Lookups(self.batch.unanswered()),
         }
     }
 
@@ -366,34 +511,58 @@ impl SpfCheck {
         self.outcome.as_ref()
     }
 
+    /// The outcome, once done, taken out of the check.
+    pub fn into_outcome(self) -> Option<SpfOutcome> {
+        self.outcome
+    }
+
     /// Answer an outstanding question.
     pub fn answer(&mut self, lookup: &Lookup, answer: Answer) -> Result<(), UnexpectedAnswer> {
-        let Some(pos) = self.unanswered.iter().position(|l| l == lookup) else {
+        let Some(pos) = self.batch.unanswered().iter().position(|l| l == lookup) else {
             return Err(UnexpectedAnswer(lookup.clone()));
         };
-        self.unanswered.remove(pos);
-        let slot = self
-            .pending
-            .iter()
-            .zip(self.answers.iter())
-            .position(|(l, a)| a.is_none() && l == lookup);
-        if let Some(slot) = slot {
-            if let Some(a) = self.answers.get_mut(slot) {
-                *a = Some(answer);
-            }
-        }
+        self.batch.answer_at(pos, answer);
         self.run();
+        Ok(())
+    }
+
+    /// Answer an outstanding TXT question for an SPF record with a policy the
+    /// caller parsed before (e.g. kept in its own cache): the same as
+    /// answering with a TXT RRset holding that one SPF record, without
+    /// parsing it again.
+    pub fn answer_policy(
+        &mut self,
+        lookup: &Lookup,
+        policy: Arc<SpfPolicy>,
+    ) -> Result<(), UnexpectedAnswer> {
+        let pos = self
+            .batch
+            .unanswered()
+            .iter()
+            .position(|l| l == lookup && l.qtype == QType::Txt);
+        let Some(pos) = pos else {
+            return Err(UnexpectedAnswer(lookup.clone()));
+        };
+        if let Wait::Record { via } = self.wait {
+            self.batch.clear();
+            self.wait = Wait::Nothing;
+            self.push_frame(lookup.name.clone(), via, policy);
+            self.run();
+        } else {
+            let txt = Record::Txt(policy.as_str().as_bytes().to_vec());
+            self.batch.answer_at(pos, Answer::Records(vec![txt]));
+            self.run();
+        }
         Ok(())
     }
 
     /// Drive the check to the end with a synchronous resolver.
     pub fn run_with(mut self, mut resolve: impl FnMut(&Lookup) -> Answer) -> SpfOutcome {
         loop {
-            let next = match self.poll() {
-                SpfPoll::Done(o) => return o.clone(),
-                SpfPoll::Lookups(l) => l.first().cloned(),
-            };
-            let Some(l) = next else {
+            if let Some(o) = self.outcome.take() {
+                return o;
+            }
+            let Some(q) = self.batch.unanswered().first() else {
                 // Cannot happen: a running check always has a question out.
                 return SpfOutcome {
                     result: SpfResult::TempError,
@@ -406,17 +575,22 @@ impl SpfCheck {
                     queries: self.queries,
                 };
             };
-            let a = resolve(&l);
-            let _ = self.answer(&l, a);
+            let a = resolve(q);
+            self.batch.answer_at(0, a);
+            self.run();
         }
     }
 
-    fn ask(&mut self, lookups: Vec<Lookup>, wait: Wait) {
-        self.queries = self.queries.saturating_add(lookups.len() as u32);
-        self.answers = vec![None; lookups.len()];
-        self.unanswered.clone_from(&lookups);
-        self.pending = lookups;
+    fn ask(&mut self, lookups: impl IntoIterator<Item = Lookup>, wait: Wait) {
+        self.batch.set(lookups);
+        self.queries = self
+            .queries
+            .saturating_add(u32::try_from(self.batch.qs.len()).unwrap_or(u32::MAX));
         self.wait = wait;
+    }
+
+    fn ask1(&mut self, name: String, qtype: QType, wait: Wait) {
+        self.ask(std::iter::once(Lookup { name, qtype }), wait);
     }
 
     fn finish(&mut self, result: SpfResult, reason: Option<String>) {
@@ -437,15 +611,13 @@ impl SpfCheck {
             }
             _ => None,
         };
-        self.pending.clear();
-        self.answers.clear();
-        self.unanswered.clear();
+        self.batch.clear();
         self.outcome = Some(SpfOutcome {
             result,
             explanation,
             matched,
             reason,
-            domain: self.top_domain.clone(),
+            domain: std::mem::take(&mut self.top_domain),
             dns_terms: self.dns_terms,
             void_lookups: self.void_lookups,
             queries: self.queries,
@@ -453,72 +625,85 @@ impl SpfCheck {
     }
 
     fn fetch_record(&mut self, domain: String, via: Via) {
-        let l = Lookup::new(domain.clone(), QType::Txt);
-        self.ask(vec![l], Wait::Record { domain, via });
+        self.ask1(domain, QType::Txt, Wait::Record { via });
     }
 
     fn run(&mut self) {
         // Each iteration either asks a question, finishes, or moves a term on;
         // the number of terms is finite and lookups are limited, so this ends.
         loop {
-            if self.outcome.is_some() || !self.unanswered.is_empty() {
+            if self.outcome.is_some() || self.batch.open > 0 {
                 return;
             }
-            if !self.pending.is_empty() {
-                let answers: Vec<Answer> = std::mem::take(&mut self.answers)
-                    .into_iter()
-                    .map(|a| a.unwrap_or(Answer::TempFail))
-                    .collect();
-                let pending = std::mem::take(&mut self.pending);
+            if !self.batch.qs.is_empty() {
+                let (mut qs, mut answers) = self.batch.take();
                 let wait = std::mem::replace(&mut self.wait, Wait::Nothing);
-                self.on_answers(wait, &pending, answers);
+                self.on_answers(wait, &mut qs, &mut answers);
+                self.batch.recycle(qs, answers);
                 continue;
             }
             self.step();
         }
     }
 
-    fn ctx_domain(&self) -> Rc<str> {
+    fn ctx_domain(&self) -> &str {
         match &self.phase {
-            Phase::Explain { domain, .. } => Rc::clone(domain),
-            Phase::Eval => self.stack.last().map_or_else(
-                || Rc::from(self.top_domain.as_str()),
-                |f| Rc::clone(&f.domain),
-            ),
+            Phase::Explain { domain, .. } => domain,
+            Phase::Eval => self
+                .stack
+                .last()
+                .map_or(self.top_domain.as_str(), |f| f.domain.as_str()),
         }
     }
 
-    fn validated_name(&self, domain: &str) -> Option<String> {
+    fn validated_name(&self, domain: &str) -> Option<&str> {
         let names = self.pnames.as_ref()?;
         names
             .iter()
             .find(|n| name_eq(n, domain))
             .or_else(|| names.iter().find(|n| name_within(n, domain)))
             .or_else(|| names.first())
-            .cloned()
+            .map(String::as_str)
     }
 
     fn expand(&self, m: &MacroString) -> String {
         let domain = self.ctx_domain();
-        let validated = self.validated_name(&domain);
         let ctx = MacroContext {
             local: &self.local,
             sender_domain: &self.sender_domain,
-            domain: &domain,
+            domain,
             ip: self.ip,
             helo: &self.helo,
-            validated: validated.as_deref(),
+            validated: self.validated_name(domain),
             receiver: &self.opts.receiver,
             now: self.opts.now,
         };
         m.expand(&ctx)
     }
 
-    /// Start resolving `%{p}` if `m` needs it. Returns true when a lookup was asked.
-    fn need_pname(&mut self, m: Option<&MacroString>) -> bool {
-        if self.pnames.is_none() && m.is_some_and(MacroString::uses_ptr) {
-            let l = Lookup::new(reverse_name(self.ip), QType::Ptr);
-            self.ask(vec![l], Wait::PName);
+    /// The name a domain-spec expands to (RFC 7208 7.3: shortened to 253
+    /// octets). A spec without `%` is its own text: nothing is parsed.
+    fn target(&self, spec: &str) -> String {
+        if memchr::memchr(b'%', spec.as_bytes()).is_none() {
+            return truncate_name(spec.to_string());
+        }
+        match MacroString::parse(spec, false) {
+            Ok(m) => truncate_name(self.expand(&m)),
+            // Validated when the record was parsed.
+            Err(_) => String::new(),
+        }
+    }
+
+    /// Start resolving `%{p}` if `spec` needs it. Returns true when a lookup was asked.
+    fn need_pname(&mut self, spec: Option<&str>, explain: bool) -> bool {
+        if self.pnames.is_some() {
+            return false;
+        }
+        let Some(spec) = spec.filter(|s| memchr::memchr(b'%', s.as_bytes()).is_some()) else {
+            return false;
+        };
+        if MacroString::parse(spec, explain).is_ok_and(|m| m.uses_ptr()) {
+            self.ask1(reverse_name(self.ip), QType::Ptr, Wait::PName);
             return true;
         }
         false
@@ -574,55 +759,64 @@ impl SpfCheck {
         self.addr_matches(records, 32, 128)
     }
 
-    fn step(&mut self) {
-        if let Phase::Explain { spec, text, .. } = &self.phase {
-            let (spec, text) = (spec.clone(), text.clone());
-            match text {
-                None => {
-                    if self.need_pname(Some(&spec)) {
-                        return;
-                    }
-                    let name = truncate_name(self.expand(&spec));
-                    if !is_valid_domain(&name) {
-                        self.finish(SpfResult::Fail, None);
-                        return;
-                    }
-                    let l = Lookup::new(name, QType::Txt);
-                    self.ask(vec![l], Wait::ExpTxt);
+    fn step_explain(&mut self) {
+        let Phase::Explain { policy, text, .. } = &self.phase else {
+            return;
+        };
+        match text.clone() {
+            None => {
+                let policy = Arc::clone(policy);
+                let spec = policy.exp.map_or("", |s| s.of(&policy.text));
+                if self.need_pname(Some(spec), false) {
+                    return;
                 }
-                Some(t) => {
-                    if self.need_pname(Some(&t)) {
-                        return;
-                    }
-                    let mut s = self.expand(&t);
-                    if s.len() > self.opts.max_explanation {
-                        let mut cut = self.opts.max_explanation;
-                        while !s.is_char_boundary(cut) {
-                            cut -= 1;
-                        }
-                        s.truncate(cut);
-                    }
-                    self.finish_with(SpfResult::Fail, None, Some(s));
+                let name = self.target(spec);
+                if !is_valid_domain(&name) {
+                    self.finish(SpfResult::Fail, None);
+                    return;
                 }
+                self.ask1(name, QType::Txt, Wait::ExpTxt);
             }
+            Some(t) => {
+                if self.pnames.is_none() && t.uses_ptr() {
+                    self.ask1(reverse_name(self.ip), QType::Ptr, Wait::PName);
+                    return;
+                }
+                let mut s = self.expand(&t);
+                if s.len() > self.opts.max_explanation {
+                    let mut cut = self.opts.max_explanation;
+                    while !s.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    s.truncate(cut);
+                }
+                self.finish_with(SpfResult::Fail, None, Some(s));
+            }
+        }
+    }
+
+    fn step(&mut self) {
+        if matches!(self.phase, Phase::Explain { .. }) {
+            self.step_explain();
             return;
         }
         let Some(frame) = self.stack.last() else {
             self.finish(SpfResult::TempError, Some("internal: empty stack".into()));
             return;
         };
-        let dirs = Rc::clone(&frame.directives);
-        let domain = Rc::clone(&frame.domain);
-        let Some(d) = dirs.get(frame.idx) else {
+        let policy = Arc::clone(&frame.policy);
+        let text: &str = &policy.text;
+        let Some(d) = policy.directive(frame.idx) else {
             // No mechanism matched.
-            if let Some(r) = frame.redirect.clone() {
-                if self.need_pname(Some(&r)) {
+            if let Some(r) = policy.redirect {
+                let spec = r.of(text);
+                if self.need_pname(Some(spec), false) {
                     return;
                 }
                 if !self.count_term() {
                     return;
                 }
-                let target = truncate_name(self.expand(&r));
+                let target = self.target(spec);
                 if !is_valid_domain(&target) {
                     self.finish(
                         SpfResult::PermError,
@@ -632,181 +826,191 @@ impl SpfCheck {
                 }
                 self.fetch_record(target, Via::Redirect);
             } else {
-                self.frame_done(SpfResult::Neutral, None);
+                self.frame_done(SpfResult::Neutral);
             }
             return;
         };
-        let target_spec = match &d.mechanism {
-            Mechanism::Include(m) | Mechanism::Exists(m) => Some(m),
-            Mechanism::A { domain, .. } | Mechanism::Mx { domain, .. } | Mechanism::Ptr(domain) => {
-                domain.as_ref()
-            }
+        let target_spec = match d.mech {
+            MechK::Include(m) | MechK::Exists(m) => Some(m),
+            MechK::A { domain, .. } | MechK::Mx { domain, .. } | MechK::Ptr(domain) => domain,
             _ => None,
-        };
-        if self.need_pname(target_spec) {
+        }
+        .map(|sp| sp.of(text));
+        match d.mech {
+            MechK::All => {
+                self.matched_directive(d);
+                return;
+            }
+            MechK::Ip4 { addr, prefix } => {
+                let hit =
+                    matches!(self.ip, IpAddr::V4(ip) if in_net4(ip, addr, prefix.unwrap_or(32)));
+                self.next_or_match(hit, d);
+                return;
+            }
+            MechK::Ip6 { addr, prefix } => {
+                let hit =
+                    matches!(self.ip, IpAddr::V6(ip) if in_net6(ip, addr, prefix.unwrap_or(128)));
+                self.next_or_match(hit, d);
+                return;
+            }
+            _ => {}
+        }
+        if self.need_pname(target_spec, false) {
             return;
         }
-        if d.mechanism.needs_dns() && !self.count_term() {
+        if !self.count_term() {
             return;
         }
         let target = match target_spec {
-            Some(m) => truncate_name(self.expand(m)),
-            None => domain.to_string(),
+            Some(spec) => self.target(spec),
+            None => self.ctx_domain().to_string(),
         };
         // A target that cannot be a DNS name is treated as a name that does not exist.
-        let target_ok = d.mechanism.needs_dns() && is_valid_domain(&target);
-        match &d.mechanism {
-            Mechanism::All => self.matched_directive(d, &domain),
-            Mechanism::Ip4 { addr, prefix } => {
-                let hit =
-                    matches!(self.ip, IpAddr::V4(ip) if in_net4(ip, *addr, prefix.unwrap_or(32)));
-                self.next_or_match(hit, d, &domain);
+        if !is_valid_domain(&target) {
+            if matches!(d.mech, MechK::Include(_)) {
+                self.finish(
+                    SpfResult::PermError,
+                    Some(format!("include target {target:?} is not a valid domain")),
+                );
+                return;
             }
-            Mechanism::Ip6 { addr, prefix } => {
-                let hit =
-                    matches!(self.ip, IpAddr::V6(ip) if in_net6(ip, *addr, prefix.unwrap_or(128)));
-                self.next_or_match(hit, d, &domain);
+            if self.count_void() {
+                self.next_or_match(false, d);
             }
-            _ if !target_ok => {
-                if matches!(d.mechanism, Mechanism::Include(_)) {
-                    self.finish(
-                        SpfResult::PermError,
-                        Some(format!("include target {target:?} is not a valid domain")),
-                    );
-                    return;
-                }
-                if self.count_void() {
-                    self.next_or_match(false, d, &domain);
-                }
-            }
-            Mechanism::Include(_) => self.fetch_record(target, Via::Include),
-            Mechanism::A { cidr4, cidr6, .. } => {
-                let l = Lookup::new(target, self.addr_qtype());
-                self.ask(
-                    vec![l],
+            return;
+        }
+        match d.mech {
+            MechK::Include(_) => self.fetch_record(target, Via::Include),
+            MechK::A { cidr4, cidr6, .. } => {
+                let qt = self.addr_qtype();
+                self.ask1(
+                    target,
+                    qt,
                     Wait::Addr {
                         cidr4: cidr4.unwrap_or(32),
                         cidr6: cidr6.unwrap_or(128),
                     },
                 );
             }
-            Mechanism::Mx { cidr4, cidr6, .. } => {
-                let l = Lookup::new(target, QType::Mx);
-                self.ask(
-                    vec![l],
+            MechK::Mx { cidr4, cidr6, .. } => {
+                self.ask1(
+                    target,
+                    QType::Mx,
                     Wait::Mx {
                         cidr4: cidr4.unwrap_or(32),
                         cidr6: cidr6.unwrap_or(128),
                     },
                 );
             }
-            Mechanism::Ptr(_) => {
-                let l = Lookup::new(reverse_name(self.ip), QType::Ptr);
-                self.ask(vec![l], Wait::Ptr { target });
+            MechK::Ptr(_) => {
+                self.ask1(reverse_name(self.ip), QType::Ptr, Wait::Ptr { target });
             }
-            Mechanism::Exists(_) => {
-                let l = Lookup::new(target, QType::A);
-                self.ask(vec![l], Wait::Exists);
-            }
+            MechK::Exists(_) => self.ask1(target, QType::A, Wait::Exists),
+            MechK::All | MechK::Ip4 { .. } | MechK::Ip6 { .. } => {}
         }
     }
 
-    fn current_directive(&self) -> Option<(Rc<[Directive]>, usize, Rc<str>)> {
+    /// The current directive of the innermost frame.
+    fn current_directive(&self) -> Option<DirK> {
         let f = self.stack.last()?;
-        f.directives.get(f.idx)?;
-        Some((Rc::clone(&f.directives), f.idx, Rc::clone(&f.domain)))
+        f.policy.directive(f.idx)
     }
 
     /// The current directive matched (`hit`) or not.
     fn advance(&mut self, hit: bool) {
-        if let Some((dirs, i, dom)) = self.current_directive() {
-            if let Some(d) = dirs.get(i) {
-                self.next_or_match(hit, d, &dom);
-            }
+        if let Some(d) = self.current_directive() {
+            self.next_or_match(hit, d);
         }
     }
 
-    fn next_or_match(&mut self, hit: bool, d: &Directive, domain: &str) {
+    fn next_or_match(&mut self, hit: bool, d: DirK) {
         if hit {
-            self.matched_directive(d, domain);
+            self.matched_directive(d);
         } else if let Some(f) = self.stack.last_mut() {
             f.idx += 1;
         }
     }
 
-    fn matched_directive(&mut self, d: &Directive, domain: &str) {
-        self.matched = Some(SpfMatch {
-            domain: domain.to_string(),
-            mechanism: d.text.clone(),
-        });
-        self.frame_done(SpfResult::from_qualifier(d.qualifier), None);
+    fn match_of(&self, d: DirK) -> Option<SpfMatch> {
+        let f = self.stack.last()?;
+        Some(SpfMatch {
+            domain: f.domain.clone(),
+            mechanism: d.text.of(&f.policy.text).to_string(),
+        })
+    }
+
+    fn matched_directive(&mut self, d: DirK) {
+        self.matched = self.match_of(d);
+        self.frame_done(SpfResult::from_qualifier(d.qualifier));
     }
 
     /// The current frame ended with `result` (pass/fail/softfail/neutral).
-    fn frame_done(&mut self, result: SpfResult, _why: Option<String>) {
-        let Some(frame) = self.stack.pop() else {
-            return;
-        };
-        if self.stack.is_empty() {
-            if result == SpfResult::Fail {
-                if let Some(spec) = frame.exp {
+    /// In a parent evaluating an include, a `pass` is a match of the include
+    /// (which ends the parent too); anything else moves the parent on.
+    fn frame_done(&mut self, mut result: SpfResult) {
+        loop {
+            let Some(frame) = self.stack.pop() else {
+                return;
+            };
+            if self.stack.is_empty() {
+                if result == SpfResult::Fail && frame.policy.exp.is_some() {
                     self.phase = Phase::Explain {
                         domain: frame.domain,
-                        spec,
+                        policy: frame.policy,
                         text: None,
                     };
                     return;
                 }
+                self.finish(result, None);
+                return;
             }
-            self.finish(result, None);
-            return;
-        }
-        // The parent is evaluating an include.
-        if result == SpfResult::Pass {
-            let inner = self.matched.take();
-            if let Some((dirs, i, domain)) = self.current_directive() {
-                if let Some(d) = dirs.get(i) {
-                    self.matched_directive(d, &domain);
+            if result != SpfResult::Pass {
+                self.matched = None;
+                if let Some(f) = self.stack.last_mut() {
+                    f.idx += 1;
                 }
-                // Report the innermost mechanism, not the include.
-                if inner.is_some() {
-                    if let Some(o) = self.outcome.as_mut() {
-                        if o.matched.is_some() {
-                            o.matched = inner;
-                        }
-                    } else {
-                        self.matched = inner;
-                    }
-                }
+                return;
             }
-        } else {
-            self.matched = None;
-            if let Some(f) = self.stack.last_mut() {
-                f.idx += 1;
+            // The parent's include matched; report the innermost mechanism.
+            let Some(d) = self.current_directive() else {
+                return;
+            };
+            if self.matched.is_none() {
+                self.matched = self.match_of(d);
             }
+            result = SpfResult::from_qualifier(d.qualifier);
         }
     }
 
-    fn on_answers(&mut self, wait: Wait, pending: &[Lookup], answers: Vec<Answer>) {
-        let first = answers.into_iter().collect::<Vec<_>>();
-        let a0 = first.first().cloned().unwrap_or(Answer::TempFail);
+    fn on_answers(&mut self, wait: Wait, qs: &mut [Lookup], answers: &mut [Answer]) {
         match wait {
             Wait::Nothing => {}
-            Wait::Record { domain, via } => self.on_record(domain, via, &a0),
+            Wait::Record { via } => {
+                let domain = qs
+                    .first_mut()
+                    .map(|l| std::mem::take(&mut l.name))
+                    .unwrap_or_default();
+                let a0 = answers
+                    .first_mut()
+                    .map_or(Answer::TempFail, |a| std::mem::replace(a, Answer::TempFail));
+                self.on_record(domain, via, a0);
+            }
             Wait::Addr { cidr4, cidr6 } => {
-                if a0 == Answer::TempFail {
-                    self.finish(SpfResult::TempError, Some(lookup_failed(pending)));
+                let Some(a0) = answers.first() else { return };
+                if *a0 == Answer::TempFail {
+                    self.finish(SpfResult::TempError, Some(lookup_failed(qs)));
                     return;
                 }
                 if a0.is_void(self.addr_qtype()) && !self.count_void() {
                     return;
                 }
-                let hit = self.addr_matches(&a0, cidr4, cidr6);
+                let hit = self.addr_matches(a0, cidr4, cidr6);
                 self.advance(hit);
             }
             Wait::Exists => {
-                if a0 == Answer::TempFail {
-                    self.finish(SpfResult::TempError, Some(lookup_failed(pending)));
+                let Some(a0) = answers.first() else { return };
+                if *a0 == Answer::TempFail {
+                    self.finish(SpfResult::TempError, Some(lookup_failed(qs)));
                     return;
                 }
                 let void = a0.is_void(QType::A);
@@ -816,20 +1020,21 @@ impl SpfCheck {
                 self.advance(!void);
             }
             Wait::Mx { cidr4, cidr6 } => {
-                if a0 == Answer::TempFail {
-                    self.finish(SpfResult::TempError, Some(lookup_failed(pending)));
+                let Some(a0) = answers.first() else { return };
+                if *a0 == Answer::TempFail {
+                    self.finish(SpfResult::TempError, Some(lookup_failed(qs)));
                     return;
                 }
                 if a0.is_void(QType::Mx) && !self.count_void() {
                     return;
                 }
-                let mut mx: Vec<(u16, String)> = a0
+                let mut mx: Vec<(u16, &str)> = a0
                     .records(QType::Mx)
                     .filter_map(|r| match r {
                         Record::Mx {
                             preference,
                             exchange,
-                        } => Some((*preference, exchange.clone())),
+                        } => Some((*preference, exchange.as_str())),
                         _ => None,
                     })
                     .collect();
@@ -845,8 +1050,9 @@ impl SpfCheck {
                 let qt = self.addr_qtype();
                 let lookups: Vec<Lookup> = mx
                     .into_iter()
-                    .filter(|(_, h)| !h.trim_end_matches('.').is_empty())
-                    .map(|(_, h)| Lookup::new(h.trim_end_matches('.').to_string(), qt))
+                    .map(|(_, h)| h.trim_end_matches('.'))
+                    .filter(|h| !h.is_empty())
+                    .map(|h| Lookup::new(h, qt))
                     .collect();
                 if lookups.is_empty() {
                     self.advance(false);
@@ -856,9 +1062,9 @@ impl SpfCheck {
             }
             Wait::MxAddrs { cidr4, cidr6 } => {
                 let mut hit = false;
-                for a in &first {
+                for a in answers.iter() {
                     if *a == Answer::TempFail {
-                        self.finish(SpfResult::TempError, Some(lookup_failed(pending)));
+                        self.finish(SpfResult::TempError, Some(lookup_failed(qs)));
                         return;
                     }
                     if self.addr_matches(a, cidr4, cidr6) {
@@ -869,59 +1075,58 @@ impl SpfCheck {
                 self.advance(hit);
             }
             Wait::Ptr { target } => {
+                let Some(a0) = answers.first() else { return };
                 // A DNS error on the PTR lookup: the mechanism does not match (5.5).
-                let names = ptr_names(&a0, self.opts.max_ptr_names);
-                if a0.is_void(QType::Ptr) && a0 != Answer::TempFail && !self.count_void() {
+                if a0.is_void(QType::Ptr) && *a0 != Answer::TempFail && !self.count_void() {
                     return;
                 }
-                let names: Vec<String> = names
-                    .into_iter()
+                let qt = self.addr_qtype();
+                let lookups: Vec<Lookup> = ptr_names(a0, self.opts.max_ptr_names)
                     .filter(|n| name_within(n, &target))
+                    .map(|n| Lookup::new(n, qt))
                     .collect();
-                if names.is_empty() {
+                if lookups.is_empty() {
                     self.advance(false);
                     return;
                 }
-                let qt = self.addr_qtype();
-                let lookups = names.iter().map(|n| Lookup::new(n.clone(), qt)).collect();
-                self.ask(lookups, Wait::PtrAddrs { target, names });
+                self.ask(lookups, Wait::PtrAddrs { target });
             }
-            Wait::PtrAddrs { target, names } => {
-                let hit = names
+            Wait::PtrAddrs { target } => {
+                let hit = qs
                     .iter()
-                    .zip(first.iter())
-                    .any(|(n, a)| self.addr_equal(a) && name_within(n, &target));
+                    .zip(answers.iter())
+                    .any(|(n, a)| self.addr_equal(a) && name_within(&n.name, &target));
                 self.advance(hit);
             }
             Wait::PName => {
-                let names = ptr_names(&a0, self.opts.max_ptr_names);
-                if names.is_empty() {
+                let Some(a0) = answers.first() else { return };
+                let qt = self.addr_qtype();
+                let lookups: Vec<Lookup> = ptr_names(a0, self.opts.max_ptr_names)
+                    .map(|n| Lookup::new(n, qt))
+                    .collect();
+                if lookups.is_empty() {
                     self.pnames = Some(Vec::new());
                     return;
                 }
-                let qt = self.addr_qtype();
-                let lookups = names.iter().map(|n| Lookup::new(n.clone(), qt)).collect();
-                self.ask(lookups, Wait::PNameAddrs { names });
+                self.ask(lookups, Wait::PNameAddrs);
             }
-            Wait::PNameAddrs { names } => {
-                let valid = names
-                    .into_iter()
-                    .zip(first.iter())
+            Wait::PNameAddrs => {
+                let valid = qs
+                    .iter()
+                    .zip(answers.iter())
                     .filter(|(_, a)| self.addr_equal(a))
-                    .map(|(n, _)| n)
+                    .map(|(n, _)| n.name.clone())
                     .collect();
                 self.pnames = Some(valid);
             }
             Wait::ExpTxt => {
-                let txts: Vec<&[u8]> = a0
-                    .records(QType::Txt)
-                    .filter_map(|r| match r {
-                        Record::Txt(t) => Some(t.as_slice()),
-                        _ => None,
-                    })
-                    .collect();
-                let text = match txts.as_slice() {
-                    [one] => std::str::from_utf8(one)
+                let Some(a0) = answers.first() else { return };
+                let mut txts = a0.records(QType::Txt).filter_map(|r| match r {
+                    Record::Txt(t) => Some(t.as_slice()),
+                    _ => None,
+                });
+                let text = match (txts.next(), txts.next()) {
+                    (Some(one), None) => std::str::from_utf8(one)
                         .ok()
                         .filter(|s| s.is_ascii())
                         .and_then(|s| MacroString::parse(s, true).ok()),
@@ -939,37 +1144,34 @@ impl SpfCheck {
         }
     }
 
-    fn on_record(&mut self, domain: String, via: Via, a: &Answer) {
-        if *a == Answer::TempFail {
-            self.finish(
-                SpfResult::TempError,
-                Some(format!("DNS error looking up TXT for {domain}")),
-            );
-            return;
-        }
-        let spf: Vec<&[u8]> = a
-            .records(QType::Txt)
-            .filter_map(|r| match r {
-                Record::Txt(t) if is_spf1(t) => Some(t.as_slice()),
-                _ => None,
-            })
-            .collect();
-        let none_result = if via == Via::Top {
-            SpfResult::None
-        } else {
-            SpfResult::PermError
-        };
-        let rec = match spf.as_slice() {
-            [] => {
-                let what = if via == Via::Top { "" } else { "target " };
+    fn on_record(&mut self, domain: String, via: Via, a: Answer) {
+        let records = match a {
+            Answer::TempFail => {
                 self.finish(
-                    none_result,
-                    Some(format!("no SPF record at {what}{domain}")),
+                    SpfResult::TempError,
+                    Some(format!("DNS error looking up TXT for {domain}")),
                 );
                 return;
             }
-            [one] => *one,
-            _ => {
+            Answer::Records(r) => r,
+            Answer::NoData | Answer::NxDomain => Vec::new(),
+        };
+        let mut spf = records.into_iter().filter_map(|r| match r {
+            Record::Txt(t) if is_spf1(&t) => Some(t),
+            _ => None,
+        });
+        let rec = match (spf.next(), spf.next()) {
+            (None, _) => {
+                let (result, what) = if via == Via::Top {
+                    (SpfResult::None, "")
+                } else {
+                    (SpfResult::PermError, "target ")
+                };
+                self.finish(result, Some(format!("no SPF record at {what}{domain}")));
+                return;
+            }
+            (Some(one), None) => one,
+            (Some(_), Some(_)) => {
                 self.finish(
                     SpfResult::PermError,
                     Some(format!("more than one SPF record at {domain}")),
@@ -977,52 +1179,37 @@ impl SpfCheck {
                 return;
             }
         };
-        let parsed = match SpfRecord::parse(rec) {
-            Ok(p) => p,
-            Err(e) => {
-                self.finish(SpfResult::PermError, Some(format!("{domain}: {e}")));
-                return;
-            }
-        };
-        let mut directives = Vec::new();
-        let mut redirect = None;
-        let mut exp = None;
-        for t in parsed.terms {
-            match t {
-                Term::Directive(d) => directives.push(d),
-                Term::Modifier(Modifier::Redirect(m)) => redirect = Some(m),
-                Term::Modifier(Modifier::Exp(m)) => exp = Some(m),
-                Term::Modifier(Modifier::Unknown { .. }) => {}
-            }
+        match SpfPolicy::from_vec(rec) {
+            Ok(p) => self.push_frame(domain, via, Arc::new(p)),
+            Err(e) => self.finish(SpfResult::PermError, Some(format!("{domain}: {e}"))),
         }
-        let frame = Frame {
-            domain: Rc::from(domain.as_str()),
-            redirect,
-            exp,
-            directives: Rc::from(directives),
-            idx: 0,
-        };
+    }
+
+    fn push_frame(&mut self, domain: String, via: Via, policy: Arc<SpfPolicy>) {
         if via == Via::Redirect {
             self.stack.pop();
         }
-        self.stack.push(frame);
+        self.stack.push(Frame {
+            domain,
+            policy,
+            idx: 0,
+        });
     }
 }
 
-fn lookup_failed(pending: &[Lookup]) -> String {
-    match pending.first() {
+fn lookup_failed(qs: &[Lookup]) -> String {
+    match qs.first() {
         Some(l) => format!("DNS error looking up {l}"),
         None => "DNS error".to_string(),
     }
 }
 
-fn ptr_names(a: &Answer, max: usize) -> Vec<String> {
+fn ptr_names(a: &Answer, max: usize) -> impl Iterator<Item = &str> {
     a.records(QType::Ptr)
         .filter_map(|r| match r {
-            Record::Ptr(p) => Some(p.trim_end_matches('.').to_string()),
+            Record::Ptr(p) => Some(p.trim_end_matches('.')),
             _ => None,
         })
         .filter(|p| !p.is_empty())
         .take(max)
-        .collect()
 }

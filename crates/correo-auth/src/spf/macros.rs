@@ -285,6 +285,20 @@ impl MacroString {
     }
 }
 
+/// The `domain-end` rule for a domain-spec without any `%`: `.` toplabel,
+/// with an optional final dot (the same answer as
+/// [`MacroString::is_valid_domain_spec`] gives for such a string).
+pub(crate) fn plain_domain_end_ok(s: &str) -> bool {
+    if s.is_empty() {
+        return false;
+    }
+    let t = s.strip_suffix('.').unwrap_or(s);
+    match t.rfind('.') {
+        Some(dot) => t.get(dot + 1..).is_some_and(is_toplabel),
+        None => false,
+    }
+}
+
 /// RFC 7208 toplabel: alphanumerics and hyphens, not all digits, no hyphen
 /// at either end.
 pub(crate) fn is_toplabel(s: &str) -> bool {

@@ -181,49 +181,202 @@ impl SpfRecord {
 
     /// Parse a record, including its `v=spf1` prefix.
     pub fn parse(txt: &[u8]) -> Result<SpfRecord, SpfSyntaxError> {
-        if !is_spf1(txt) {
-            return Err(err(0, "record does not start with v=spf1"));
-        }
-        if let Some(p) = txt.iter().position(|&c| !(0x20..=0x7e).contains(&c)) {
-            return Err(err(p, "character outside printable US-ASCII"));
-        }
-        // All bytes are ASCII now.
-        let s = std::str::from_utf8(txt).map_err(|_| err(0, "not ASCII"))?;
-        let mut rec = SpfRecord::default();
-        let mut i = 6;
-        let b = s.as_bytes();
-        while i < b.len() {
-            if b[i] == b' ' {
-                i += 1;
-                continue;
-            }
-            let end = memchr::memchr(b' ', &b[i..]).map_or(b.len(), |e| i + e);
-            let term = parse_term(&s[i..end], i)?;
-            if let Term::Modifier(m @ (Modifier::Redirect(_) | Modifier::Exp(_))) = &term {
-                let dup = rec.terms.iter().any(|t| {
-                    matches!(
-                        (t, m),
-                        (Term::Modifier(Modifier::Redirect(_)), Modifier::Redirect(_))
-                            | (Term::Modifier(Modifier::Exp(_)), Modifier::Exp(_))
-                    )
-                });
-                if dup {
-                    return Err(err(i, "modifier appears twice"));
+        let (s, terms) = scan_record(txt)?;
+        let mut rec = SpfRecord {
+            terms: Vec::with_capacity(terms.len()),
+        };
+        let spec =
+            |sp: Span| MacroString::parse(sp.of(s), false).map_err(|e| err(sp.start(), e.reason));
+        for t in terms {
+            let term = match t {
+                TermK::Dir(d) => {
+                    let opt = |o: Option<Span>| o.map(spec).transpose();
+                    let mechanism = match d.mech {
+                        MechK::All => Mechanism::All,
+                        MechK::Include(m) => Mechanism::Include(spec(m)?),
+                        MechK::Exists(m) => Mechanism::Exists(spec(m)?),
+                        MechK::A {
+                            domain,
+                            cidr4,
+                            cidr6,
+                        } => Mechanism::A {
+                            domain: opt(domain)?,
+                            cidr4,
+                            cidr6,
+                        },
+                        MechK::Mx {
+                            domain,
+                            cidr4,
+                            cidr6,
+                        } => Mechanism::Mx {
+                            domain: opt(domain)?,
+                            cidr4,
+                            cidr6,
+                        },
+                        MechK::Ptr(m) => Mechanism::Ptr(opt(m)?),
+                        MechK::Ip4 { addr, prefix } => Mechanism::Ip4 { addr, prefix },
+                        MechK::Ip6 { addr, prefix } => Mechanism::Ip6 { addr, prefix },
+                    };
+                    Term::Directive(Directive {
+                        qualifier: d.qualifier,
+                        mechanism,
+                        text: d.text.of(s).to_string(),
+                    })
                 }
-            }
+                TermK::Redirect(m) => Term::Modifier(Modifier::Redirect(spec(m)?)),
+                TermK::Exp(m) => Term::Modifier(Modifier::Exp(spec(m)?)),
+                TermK::Unknown { name, value } => Term::Modifier(Modifier::Unknown {
+                    name: name.of(s).to_string(),
+                    value: spec(value)?,
+                }),
+            };
             rec.terms.push(term);
-            i = end;
         }
         Ok(rec)
     }
 }
 
-fn domain_spec(s: &str, offset: usize) -> Result<MacroString, SpfSyntaxError> {
-    let m = MacroString::parse(s, false).map_err(|e| err(offset + e.offset, e.reason))?;
+/// A byte range of the record text (records are far below 4 GiB: a TXT
+/// answer is bounded by the DNS message size).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    fn new(start: usize, end: usize) -> Span {
+        Span {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            end: u32::try_from(end).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The text of this span in `s` (empty if out of range).
+    pub(crate) fn of(self, s: &str) -> &str {
+        s.get(self.start as usize..self.end as usize).unwrap_or("")
+    }
+
+    pub(crate) fn start(self) -> usize {
+        self.start as usize
+    }
+}
+
+/// A mechanism, with its domain-specs as spans of the record text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MechK {
+    All,
+    Include(Span),
+    A {
+        domain: Option<Span>,
+        cidr4: Option<u8>,
+        cidr6: Option<u8>,
+    },
+    Mx {
+        domain: Option<Span>,
+        cidr4: Option<u8>,
+        cidr6: Option<u8>,
+    },
+    Ptr(Option<Span>),
+    Ip4 {
+        addr: Ipv4Addr,
+        prefix: Option<u8>,
+    },
+    Ip6 {
+        addr: Ipv6Addr,
+        prefix: Option<u8>,
+    },
+    Exists(Span),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DirK {
+    pub(crate) qualifier: Qualifier,
+    pub(crate) mech: MechK,
+    /// The whole term, e.g. `-ip4:192.0.2.0/24`.
+    pub(crate) text: Span,
+}
+
+/// One validated term, borrowing nothing: spans index the record text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TermK {
+    Dir(DirK),
+    Redirect(Span),
+    Exp(Span),
+    Unknown { name: Span, value: Span },
+}
+
+/// Validate a whole record and split it into terms, without allocating
+/// per term. Every syntax rule of RFC 7208 is checked here (a record with an
+/// error anywhere is a permerror before any term is evaluated).
+pub(crate) fn scan_record(txt: &[u8]) -> Result<(&str, Vec<TermK>), SpfSyntaxError> {
+    if !is_spf1(txt) {
+        return Err(err(0, "record does not start with v=spf1"));
+    }
+    if let Some(p) = txt.iter().position(|&c| !(0x20..=0x7e).contains(&c)) {
+        return Err(err(p, "character outside printable US-ASCII"));
+    }
+    // All bytes are ASCII now.
+    let s = std::str::from_utf8(txt).map_err(|_| err(0, "not ASCII"))?;
+    let b = s.as_bytes();
+    let mut terms = Vec::with_capacity(memchr::memchr_iter(b' ', b).count());
+    let (mut seen_redirect, mut seen_exp) = (false, false);
+    let mut i = 6;
+    while i < b.len() {
+        if b.get(i) == Some(&b' ') {
+            i += 1;
+            continue;
+        }
+        let end = memchr::memchr(b' ', b.get(i..).unwrap_or_default()).map_or(b.len(), |e| i + e);
+        let term = scan_term(s, i, end)?;
+        let dup = match term {
+            TermK::Redirect(_) => std::mem::replace(&mut seen_redirect, true),
+            TermK::Exp(_) => std::mem::replace(&mut seen_exp, true),
+            _ => false,
+        };
+        if dup {
+            return Err(err(i, "modifier appears twice"));
+        }
+        terms.push(term);
+        i = end;
+    }
+    Ok((s, terms))
+}
+
+/// Check a `domain-spec` at `offset`; allocation-free unless it holds macros.
+fn check_domain_spec(spec: &str, offset: usize) -> Result<(), SpfSyntaxError> {
+    if memchr::memchr(b'%', spec.as_bytes()).is_none() {
+        // A plain name: the macro-string rules reduce to visible characters.
+        if let Some(p) = spec.bytes().position(|c| !(0x21..=0x7e).contains(&c)) {
+            return Err(err(offset + p, "character not allowed in macro string"));
+        }
+        if !super::macros::plain_domain_end_ok(spec) {
+            return Err(err(offset, "invalid domain-spec"));
+        }
+        return Ok(());
+    }
+    let m = MacroString::parse(spec, false).map_err(|e| err(offset + e.offset, e.reason))?;
     if !m.is_valid_domain_spec() {
         return Err(err(offset, "invalid domain-spec"));
     }
-    Ok(m)
+    Ok(())
+}
+
+fn check_macro_string(value: &str, offset: usize) -> Result<(), SpfSyntaxError> {
+    if memchr::memchr(b'%', value.as_bytes()).is_none() {
+        if let Some(p) = value.bytes().position(|c| !(0x21..=0x7e).contains(&c)) {
+            return Err(err(offset + p, "character not allowed in macro string"));
+        }
+        return Ok(());
+    }
+    MacroString::parse(value, false).map_err(|e| err(offset + e.offset, e.reason))?;
+    Ok(())
+}
+
+/// The span `start..end` of `s` as a checked domain-spec.
+fn spec_span(s: &str, start: usize, end: usize) -> Result<Span, SpfSyntaxError> {
+    check_domain_spec(s.get(start..end).unwrap_or(""), start)?;
+    Ok(Span::new(start, end))
 }
 
 fn cidr_num(s: &str, max: u8) -> Option<u8> {
@@ -245,41 +398,46 @@ fn dual_cidr(s: &str) -> Option<(Option<u8>, Option<u8>)> {
     let r = s.strip_prefix('/')?;
     match r.find("//") {
         Some(k) => Some((
-            Some(cidr_num(&r[..k], 32)?),
-            Some(cidr_num(&r[k + 2..], 128)?),
+            Some(cidr_num(r.get(..k)?, 32)?),
+            Some(cidr_num(r.get(k + 2..)?, 128)?),
         )),
         None => Some((Some(cidr_num(r, 32)?), None)),
     }
 }
 
-type DomainCidr = (Option<MacroString>, Option<u8>, Option<u8>);
+type DomainCidr = (Option<Span>, Option<u8>, Option<u8>);
 
-fn domain_and_cidr(rest: &str, offset: usize) -> Result<DomainCidr, SpfSyntaxError> {
+/// `[:domain-spec][dual-cidr]` of `a`/`mx`, the text `s[start..end]`.
+fn domain_and_cidr(s: &str, start: usize, end: usize) -> Result<DomainCidr, SpfSyntaxError> {
+    let rest = s.get(start..end).unwrap_or("");
     if rest.is_empty() {
         return Ok((None, None, None));
     }
     if rest.starts_with('/') {
-        let (c4, c6) = dual_cidr(rest).ok_or(err(offset, "invalid CIDR length"))?;
+        let (c4, c6) = dual_cidr(rest).ok_or(err(start, "invalid CIDR length"))?;
         return Ok((None, c4, c6));
     }
     let Some(body) = rest.strip_prefix(':') else {
-        return Err(err(offset, "unexpected text after mechanism name"));
+        return Err(err(start, "unexpected text after mechanism name"));
     };
     let mut split = body.len();
     let mut cidr = (None, None);
     for (k, _) in body.match_indices('/') {
-        if let Some(c) = dual_cidr(&body[k..]) {
+        if let Some(c) = body.get(k..).and_then(dual_cidr) {
             split = k;
             cidr = c;
             break;
         }
     }
-    let domain = domain_spec(&body[..split], offset + 1)?;
+    let domain = spec_span(s, start + 1, start + 1 + split)?;
     Ok((Some(domain), cidr.0, cidr.1))
 }
 
-fn parse_term(t: &str, offset: usize) -> Result<Term, SpfSyntaxError> {
+/// One term, `s[start..end]` (no spaces inside).
+fn scan_term(s: &str, start: usize, end: usize) -> Result<TermK, SpfSyntaxError> {
+    let t = s.get(start..end).unwrap_or("");
     let b = t.as_bytes();
+    let offset = start;
     let (qualifier, explicit, body_off) = match b.first() {
         Some(b'+') => (Qualifier::Pass, true, 1),
         Some(b'-') => (Qualifier::Fail, true, 1),
@@ -287,15 +445,15 @@ fn parse_term(t: &str, offset: usize) -> Result<Term, SpfSyntaxError> {
         Some(b'?') => (Qualifier::Neutral, true, 1),
         _ => (Qualifier::Pass, false, 0),
     };
-    let body = &t[body_off..];
+    let body = t.get(body_off..).unwrap_or("");
     let name_len = body
         .bytes()
         .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
         .count();
-    let name = &body[..name_len];
-    let rest = &body[name_len..];
+    let name = body.get(..name_len).unwrap_or("");
+    let rest = body.get(name_len..).unwrap_or("");
     let rest_off = offset + body_off + name_len;
-    if let Some(value) = rest.strip_prefix('=') {
+    if rest.starts_with('=') {
         if explicit {
             return Err(err(offset, "qualifier before a modifier"));
         }
@@ -303,68 +461,64 @@ fn parse_term(t: &str, offset: usize) -> Result<Term, SpfSyntaxError> {
             return Err(err(offset, "invalid modifier name"));
         }
         let voff = rest_off + 1;
-        let m = if name.eq_ignore_ascii_case("redirect") {
-            Modifier::Redirect(domain_spec(value, voff)?)
+        return Ok(if name.eq_ignore_ascii_case("redirect") {
+            TermK::Redirect(spec_span(s, voff, end)?)
         } else if name.eq_ignore_ascii_case("exp") {
-            Modifier::Exp(domain_spec(value, voff)?)
+            TermK::Exp(spec_span(s, voff, end)?)
         } else {
-            Modifier::Unknown {
-                name: name.to_string(),
-                value: MacroString::parse(value, false)
-                    .map_err(|e| err(voff + e.offset, e.reason))?,
+            check_macro_string(s.get(voff..end).unwrap_or(""), voff)?;
+            TermK::Unknown {
+                name: Span::new(offset, offset + name_len),
+                value: Span::new(voff, end),
             }
-        };
-        return Ok(Term::Modifier(m));
+        });
     }
-    let lname: &str = ["all", "include", "exists", "a", "mx", "ptr", "ip4", "ip6"]
-        .into_iter()
-        .find(|k| name.eq_ignore_ascii_case(k))
-        .unwrap_or("");
-    let mechanism = match lname {
-        "all" => {
+    let mech = match name.len() {
+        3 if name.eq_ignore_ascii_case("all") => {
             if !rest.is_empty() {
                 return Err(err(rest_off, "'all' takes no argument"));
             }
-            Mechanism::All
+            MechK::All
         }
-        "include" | "exists" => {
-            let spec = rest
-                .strip_prefix(':')
-                .ok_or(err(rest_off, "mechanism needs ':' and a domain"))?;
-            let d = domain_spec(spec, rest_off + 1)?;
-            if lname == "include" {
-                Mechanism::Include(d)
-            } else {
-                Mechanism::Exists(d)
+        7 if name.eq_ignore_ascii_case("include") => {
+            if !rest.starts_with(':') {
+                return Err(err(rest_off, "mechanism needs ':' and a domain"));
+            }
+            MechK::Include(spec_span(s, rest_off + 1, end)?)
+        }
+        6 if name.eq_ignore_ascii_case("exists") => {
+            if !rest.starts_with(':') {
+                return Err(err(rest_off, "mechanism needs ':' and a domain"));
+            }
+            MechK::Exists(spec_span(s, rest_off + 1, end)?)
+        }
+        1 if name.eq_ignore_ascii_case("a") => {
+            let (domain, cidr4, cidr6) = domain_and_cidr(s, rest_off, end)?;
+            MechK::A {
+                domain,
+                cidr4,
+                cidr6,
             }
         }
-        "a" | "mx" => {
-            let (domain, cidr4, cidr6) = domain_and_cidr(rest, rest_off)?;
-            if lname == "a" {
-                Mechanism::A {
-                    domain,
-                    cidr4,
-                    cidr6,
-                }
-            } else {
-                Mechanism::Mx {
-                    domain,
-                    cidr4,
-                    cidr6,
-                }
+        2 if name.eq_ignore_ascii_case("mx") => {
+            let (domain, cidr4, cidr6) = domain_and_cidr(s, rest_off, end)?;
+            MechK::Mx {
+                domain,
+                cidr4,
+                cidr6,
             }
         }
-        "ptr" => {
+        3 if name.eq_ignore_ascii_case("ptr") => {
             if rest.is_empty() {
-                Mechanism::Ptr(None)
+                MechK::Ptr(None)
             } else {
-                let spec = rest
-                    .strip_prefix(':')
-                    .ok_or(err(rest_off, "unexpected text after 'ptr'"))?;
-                Mechanism::Ptr(Some(domain_spec(spec, rest_off + 1)?))
+                if !rest.starts_with(':') {
+                    return Err(err(rest_off, "unexpected text after 'ptr'"));
+                }
+                MechK::Ptr(Some(spec_span(s, rest_off + 1, end)?))
             }
         }
-        "ip4" => {
+        3 if name.eq_ignore_ascii_case("ip4") => {
             let v = rest
                 .strip_prefix(':')
                 .ok_or(err(rest_off, "ip4 needs ':' and an address"))?;
@@ -378,9 +532,9 @@ fn parse_term(t: &str, offset: usize) -> Result<Term, SpfSyntaxError> {
             let addr = a
                 .parse::<Ipv4Addr>()
                 .map_err(|_| err(rest_off + 1, "invalid IPv4 address"))?;
-            Mechanism::Ip4 { addr, prefix: p }
+            MechK::Ip4 { addr, prefix: p }
         }
-        "ip6" => {
+        3 if name.eq_ignore_ascii_case("ip6") => {
             let v = rest
                 .strip_prefix(':')
                 .ok_or(err(rest_off, "ip6 needs ':' and an address"))?;
@@ -394,14 +548,14 @@ fn parse_term(t: &str, offset: usize) -> Result<Term, SpfSyntaxError> {
             let addr = a
                 .parse::<Ipv6Addr>()
                 .map_err(|_| err(rest_off + 1, "invalid IPv6 address"))?;
-            Mechanism::Ip6 { addr, prefix: p }
+            MechK::Ip6 { addr, prefix: p }
         }
         _ => return Err(err(offset, "unknown mechanism")),
     };
-    Ok(Term::Directive(Directive {
+    Ok(TermK::Dir(DirK {
         qualifier,
-        mechanism,
-        text: t.to_string(),
+        mech,
+        text: Span::new(start, end),
     }))
 }
 
