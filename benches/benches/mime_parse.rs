@@ -3,7 +3,10 @@
 //! Groups (each with functions `correo`, `mail-parser`, `mailparse`; throughput in bytes of
 //! the message):
 //! - `attachment_20mib`: multipart/mixed with a short text part and a 20 MiB attachment
-//!   (base64, 76-column CRLF lines); parse and obtain the decoded attachment bytes.
+//!   (base64, 76-column CRLF lines); parse and obtain the decoded attachment bytes. One more
+//!   function, `correo-scalar`, does the same with correo's scalar base64 kernel forced
+//!   (`correo_mime::decode::base64::decode_scalar`: no SIMD), so the portable path's ratio
+//!   to the peers is read from the same run.
 //! - `typical_5k`: a ~5 KB multipart/alternative message (quoted-printable text and HTML,
 //!   a dozen ordinary headers); parse and obtain the decoded text and HTML bodies.
 //! - `header_heavy`: the seed's Gmail message (multipart/mixed, multipart/alternative, a
@@ -150,6 +153,10 @@ fn bench(c: &mut Criterion) {
     {
         let m = Message::parse(&big);
         assert!(*m.part_by_number("2").expect("part 2").decoded() == raw[..]);
+        let (scalar, defects) = correo_mime::decode::base64::decode_scalar(
+            m.part_by_number("2").expect("2").raw_body(),
+        );
+        assert!(scalar == raw && defects.is_empty());
         let mp = mail_parser::MessageParser::default()
             .parse(&big)
             .expect("mail-parser parses");
@@ -167,6 +174,16 @@ fn bench(c: &mut Criterion) {
                 .attachments()
                 .next()
                 .map(correo_mime::message::Part::decoded);
+            black_box(att.as_deref().map(<[u8]>::len))
+        });
+    });
+    g.bench_function("correo-scalar", |b| {
+        b.iter(|| {
+            let m = Message::parse(black_box(&big));
+            let att = m
+                .attachments()
+                .next()
+                .map(|p| correo_mime::decode::base64::decode_scalar(p.raw_body()).0);
             black_box(att.as_deref().map(<[u8]>::len))
         });
     });

@@ -359,3 +359,80 @@ proptest! {
         prop_assert_eq!(tree, describe_push(chunks.iter().copied(), PushLimits::default()));
     }
 }
+
+/// Adversarial input cannot make the push parser hold more than its limits allow: a header
+/// block that never ends, a delimiter-like line padded forever, deep nesting and many parts,
+/// all pushed in small chunks.
+#[test]
+fn bounded_memory_adversarial() {
+    let limits = PushLimits {
+        structure: Limits {
+            max_depth: 8,
+            max_parts: 50,
+            max_header_size: 4096,
+        },
+        max_chunk: 1024,
+    };
+    let run = |raw: &[u8], name: &str| {
+        let mut p = PushParser::new(limits);
+        let mut max_buf = 0;
+        let mut parts = 0;
+        for c in raw.chunks(512) {
+            p.push(c);
+            max_buf = max_buf.max(p.buffered());
+            while let Some(ev) = p.poll_event() {
+                if let Event::PartStart(_) = ev {
+                    parts += 1;
+                }
+            }
+        }
+        p.finish();
+        while p.poll_event().is_some() {}
+        // The header limit, one delimiter line (boundary + padding) and one push.
+        assert!(
+            max_buf <= 4096 + 8 + 200 + 256 + 512 + 512,
+            "{name}: buffer grew to {max_buf}"
+        );
+        assert!(parts <= 50, "{name}: {parts} parts");
+        // And the tree parser agrees with it.
+        check_equal(name, &raw[..raw.len().min(40_000)], limits);
+    };
+    // 1. A header block of 2 MB without a blank line.
+    let mut raw = Vec::new();
+    while raw.len() < 2_000_000 {
+        raw.extend_from_slice(
+            b"X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n",
+        );
+    }
+    run(&raw, "endless header");
+    // 2. One header field folded forever.
+    let mut raw = b"Subject: x".to_vec();
+    while raw.len() < 2_000_000 {
+        raw.extend_from_slice(b"\r\n continued continued continued continued continued");
+    }
+    run(&raw, "endless folding");
+    // 3. A body line that starts like a delimiter and is padded with spaces forever.
+    let mut raw = b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b".to_vec();
+    raw.extend(std::iter::repeat_n(b' ', 2_000_000));
+    run(&raw, "padded delimiter");
+    // 4. 1000 nested multiparts, then 1000 sibling parts.
+    let mut raw = Vec::new();
+    for i in 0..1000 {
+        raw.extend_from_slice(
+            format!("Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n").as_bytes(),
+        );
+    }
+    for _ in 0..1000 {
+        raw.extend_from_slice(b"\r\nx\r\n--b999\r\n");
+    }
+    run(&raw, "deep and wide");
+    // 5. A part header that keeps growing inside a multipart (limit hit mid-multipart).
+    let mut raw = b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n".to_vec();
+    while raw.len() < 1_000_000 {
+        raw.extend_from_slice(
+            b"X-Filler: yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\r\n",
+        );
+    }
+    raw.extend_from_slice(b"\r\nbody\r\n--b--\r\n");
+    run(&raw, "huge part header");
+}

@@ -322,61 +322,132 @@ fn quantum(c: [u8; 4]) -> u32 {
         | SHIFTED[3][c[3] as usize]
 }
 
-/// Decodes 8 characters into 6 bytes (the first 6 of the returned 8), or `None` when one
-/// of them is not in the alphabet.
-#[inline]
-fn decode8(c: [u8; 8]) -> Option<[u8; 8]> {
-    let (a, b) = c.split_at(4);
-    let a = quantum(a.try_into().ok()?);
-    let b = quantum(b.try_into().ok()?);
-    if (a | b) & 0xFF00_0000 != 0 {
-        return None;
+/// Flag bits of [`WIDE`] entries for characters outside the alphabet (the low byte, below
+/// the 48 data bits).
+const WIDE_BAD: u64 = 0xFF;
+
+/// `WIDE[k][c]`: the sextet of character `c` placed as character `k` of 8 (`k = 0` in bits
+/// 58..64, `k = 7` in bits 16..22), or [`WIDE_BAD`] when `c` is not in the alphabet. ORing
+/// eight lookups gives the 6 decoded bytes (big-endian, in the top 48 bits) and a validity
+/// flag at once: 8 table loads and 7 ORs per 8 characters, no branch.
+static WIDE: [[u64; 256]; 8] = {
+    let mut t = [[WIDE_BAD; 256]; 8];
+    let mut k = 0;
+    while k < 8 {
+        let mut i = 0;
+        while i < 64 {
+            t[k][ALPHABET[i] as usize] = (i as u64) << (58 - 6 * k);
+            i += 1;
+        }
+        k += 1;
     }
-    Some(((u64::from(a) << 40) | (u64::from(b) << 16)).to_be_bytes())
+    t
+};
+
+/// Decodes 8 characters (loaded little-endian: character 0 in the low byte) into the top
+/// 48 bits of the result; the low byte is non-zero when a character is not in the alphabet.
+#[inline]
+fn wide8(c: u64) -> u64 {
+    WIDE[0][(c & 0xFF) as usize]
+        | WIDE[1][((c >> 8) & 0xFF) as usize]
+        | WIDE[2][((c >> 16) & 0xFF) as usize]
+        | WIDE[3][((c >> 24) & 0xFF) as usize]
+        | WIDE[4][((c >> 32) & 0xFF) as usize]
+        | WIDE[5][((c >> 40) & 0xFF) as usize]
+        | WIDE[6][((c >> 48) & 0xFF) as usize]
+        | WIDE[7][(c >> 56) as usize]
 }
 
 /// Longest line the scalar whole-line path handles.
 const MAX_FAST_WIDTH: usize = 256;
 
+/// Output staged on the stack before one `extend_from_slice` (keeps the hot loop's stores
+/// in a local buffer, with no `Vec` length updates and no `unsafe`).
+const STAGE: usize = 2048;
+
 /// Decodes whole lines of `lw` characters (a multiple of 4) each followed by CRLF or LF,
 /// while every character is valid; returns the bytes consumed.
 fn lines_scalar(rest: &[u8], out: &mut Vec<u8>, lw: usize) -> usize {
-    if lw == 0 || lw % 4 != 0 || lw > MAX_FAST_WIDTH {
+    if lw == 0 || lw % 4 != 0 || lw > MAX_FAST_WIDTH || rest.len() <= lw {
         return 0;
     }
-    out.reserve(lw / 4 * 3 + 8);
+    let per_line = lw / 4 * 3;
+    let mut stage = [0u8; STAGE];
     let mut i = 0;
     loop {
-        let eol = match (rest.get(i + lw), rest.get(i + lw + 1)) {
-            (Some(b'\r'), Some(b'\n')) => 2,
-            (Some(b'\n'), _) => 1,
-            _ => return i,
-        };
-        let Some(chars) = rest.get(i..i + lw) else {
+        // Fill the stage with whole lines.
+        let mut o = 0;
+        let mut stop = false;
+        while o + per_line + 8 <= STAGE {
+            let eol = match (rest.get(i + lw), rest.get(i + lw + 1)) {
+                (Some(b'\r'), Some(b'\n')) => 2,
+                (Some(b'\n'), _) => 1,
+                _ => {
+                    stop = true;
+                    break;
+                }
+            };
+            let Some(chars) = rest.get(i..i + lw) else {
+                stop = true;
+                break;
+            };
+            // Decode optimistically; a line with a bad character is dropped from the stage.
+            let mut bad = 0u64;
+            let mut w = o;
+            let mut eights = chars.chunks_exact(8);
+            for c in &mut eights {
+                let v = wide8(c.try_into().map_or(WIDE_BAD, u64::from_le_bytes));
+                bad |= v;
+                if let Some(dst) = stage.get_mut(w..w + 8) {
+                    dst.copy_from_slice(&v.to_be_bytes());
+                }
+                w += 6;
+            }
+            if let Some(c) = eights.remainder().first_chunk::<4>() {
+                let v = quantum(*c);
+                bad |= u64::from(v >> 24);
+                if let Some(dst) = stage.get_mut(w..w + 4) {
+                    dst.copy_from_slice(&(v << 8).to_be_bytes());
+                }
+            }
+            if bad & WIDE_BAD != 0 {
+                stop = true;
+                break;
+            }
+            o += per_line;
+            i += lw + eol;
+        }
+        out.extend_from_slice(stage.get(..o).unwrap_or_default());
+        if stop {
             return i;
-        };
-        // Decode optimistically; a line with a bad character is taken back.
-        let start = out.len();
-        let mut bad = 0u32;
-        let mut chunks = chars.chunks_exact(8);
-        for c in &mut chunks {
-            let (a, b) = c.split_at(4);
-            let a = a.try_into().map_or(u32::MAX, quantum);
-            let b = b.try_into().map_or(u32::MAX, quantum);
-            bad |= a | b;
-            let v = ((u64::from(a) << 40) | (u64::from(b) << 16)).to_be_bytes();
-            simd::write8_advance(out, v, 6);
         }
-        for c in chunks.remainder().chunks_exact(4) {
-            let a = c.try_into().map_or(u32::MAX, quantum);
-            bad |= a;
-            simd::write8_advance(out, (u64::from(a) << 40).to_be_bytes(), 3);
+    }
+}
+
+/// Decodes clean 8-character groups (no line break, no bad character) from the start of
+/// `input` into `out`; returns the characters consumed (a multiple of 8).
+fn groups_scalar(input: &[u8], out: &mut Vec<u8>) -> usize {
+    let mut stage = [0u8; 256 + 8];
+    let mut i = 0;
+    loop {
+        let mut o = 0;
+        while o + 8 <= 256 {
+            let Some(c) = input.get(i..).and_then(|r| r.first_chunk::<8>()) else {
+                out.extend_from_slice(stage.get(..o).unwrap_or_default());
+                return i;
+            };
+            let v = wide8(u64::from_le_bytes(*c));
+            if v & WIDE_BAD != 0 {
+                out.extend_from_slice(stage.get(..o).unwrap_or_default());
+                return i;
+            }
+            if let Some(dst) = stage.get_mut(o..o + 8) {
+                dst.copy_from_slice(&v.to_be_bytes());
+            }
+            o += 6;
+            i += 8;
         }
-        if bad & 0xFF00_0000 != 0 {
-            out.truncate(start);
-            return i;
-        }
-        i += lw + eol;
+        out.extend_from_slice(stage.get(..o).unwrap_or_default());
     }
 }
 
@@ -393,15 +464,7 @@ fn fast_scalar(input: &[u8], out: &mut Vec<u8>, width: &mut usize) -> usize {
             i += done;
             line_start = Some(i);
         }
-        while let Some(c) = input.get(i..).and_then(|r| r.first_chunk::<8>()) {
-            match decode8(*c) {
-                Some(b) => {
-                    simd::write8_advance(out, b, 6);
-                    i += 8;
-                }
-                None => break,
-            }
-        }
+        i += groups_scalar(input.get(i..).unwrap_or_default(), out);
         let rest = input.get(i..).unwrap_or_default();
         if let Some(c) = rest.first_chunk::<4>() {
             let v = quantum(*c);
@@ -425,6 +488,23 @@ fn fast_scalar(input: &[u8], out: &mut Vec<u8>, width: &mut usize) -> usize {
         i += eol;
         line_start = Some(i);
     }
+}
+
+/// Decodes a whole base64 body with the scalar kernel only (no SIMD, no `unsafe` on its
+/// path): same bytes and defects as [`decode`], which picks the fastest kernel. For
+/// comparing the kernels, and for callers that want the portable path.
+///
+/// ```
+/// let (out, defects) = correo_mime::decode::base64::decode_scalar(b"SGVs\r\nbG8=\r\n");
+/// assert_eq!(out, b"Hello");
+/// assert!(defects.is_empty());
+/// ```
+pub fn decode_scalar(input: &[u8]) -> (Vec<u8>, Vec<Defect>) {
+    let mut d = Base64Decoder::scalar();
+    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 3);
+    d.decode(input, &mut out);
+    d.finish(&mut out);
+    (out, d.take_defects())
 }
 
 /// Decodes a whole base64 body (see [`Base64Decoder`]); returns the bytes and the defects.
@@ -702,6 +782,37 @@ mod tests {
         let (out, d) = both(&odd);
         assert_eq!(out, data);
         assert!(d.is_empty());
+    }
+
+    /// Irregular bytes at many positions of a long body (across the scalar path's staging
+    /// buffer and the SIMD blocks): every kernel, whole and byte by byte, agrees, and the
+    /// valid characters are all decoded.
+    #[test]
+    fn irregular_bytes_anywhere_in_long_bodies() {
+        let data: Vec<u8> = (0..6000u32).map(|i| (i * 13 + i / 7) as u8).collect();
+        let mut enc = Vec::new();
+        encode_lines(&data, 76, &mut enc);
+        let (clean, d) = both(&enc);
+        assert_eq!(clean, data);
+        assert!(d.is_empty());
+        for pos in [0, 1, 77, 78, 2100, 2653, 2654, 4000, enc.len() - 3] {
+            for junk in [b'*', b'=', b' ', b'\n'] {
+                let mut e = enc.clone();
+                e.insert(pos, junk);
+                let (out, d) = both(&e);
+                if junk == b' ' || junk == b'\n' {
+                    assert_eq!(out, data, "{pos} {junk}");
+                    assert!(d.is_empty());
+                } else if junk == b'*' {
+                    assert_eq!(out, data, "{pos} {junk}");
+                    assert_eq!(d, vec![(DecodeDefect::InvalidBase64Char, Some(pos))]);
+                } else {
+                    assert!(!d.is_empty(), "{pos}");
+                }
+            }
+        }
+        // The scalar-only entry point gives the same answer.
+        assert_eq!(decode_scalar(&enc), (data, Vec::new()));
     }
 
     #[test]
