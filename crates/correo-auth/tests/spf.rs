@@ -2,10 +2,12 @@
 //! protocol (several questions at once, any answer order), and round trips.
 
 #![allow(clippy::format_push_string)]
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use correo_auth::dns::{Answer, Lookup, QType, Record};
-use correo_auth::spf::{SpfCheck, SpfOptions, SpfPoll, SpfRecord, SpfResult};
+use correo_auth::spf::{SpfCheck, SpfOptions, SpfPolicy, SpfPoll, SpfRecord, SpfResult};
 use correo_auth::zone::Zone;
 use proptest::prelude::*;
 
@@ -139,6 +141,102 @@ fn unexpected_answer_is_refused() {
     assert_eq!(o.matched.as_ref().unwrap().mechanism, "-all");
 }
 
+/// A caller that keeps parsed records answers record questions with
+/// `answer_policy`; the outcome is the same as with raw TXT answers.
+#[test]
+fn cached_policies_give_the_same_outcome() {
+    let zone = seed_zone();
+    let mut cache: HashMap<String, Arc<SpfPolicy>> = HashMap::new();
+    for ip in [
+        "163.117.1.1",
+        "192.0.2.1",
+        "2001:720:410::25",
+        "209.85.128.9",
+        "13.110.208.1",
+        "2c0f:fb50:4000::1",
+    ] {
+        let raw = check(&zone, ip, "direccion@lab.it.uc3m.es");
+        for pass in 0..2 {
+            let mut c = SpfCheck::mail_from(
+                ip.parse().unwrap(),
+                "direccion@lab.it.uc3m.es",
+                "mail.example.net",
+                SpfOptions::default(),
+            );
+            let out = loop {
+                let q = match c.poll() {
+                    SpfPoll::Done(o) => break o.clone(),
+                    SpfPoll::Lookups(q) => q[0].clone(),
+                };
+                if q.qtype == QType::Txt {
+                    if let Some(p) = cache.get(&q.name) {
+                        c.answer_policy(&q, Arc::clone(p)).unwrap();
+                        continue;
+                    }
+                    let a = zone.answer(&q);
+                    if let Some(Record::Txt(t)) = a.records(QType::Txt).next() {
+                        cache.insert(q.name.clone(), Arc::new(SpfPolicy::parse(t).unwrap()));
+                    }
+                    c.answer(&q, a).unwrap();
+                } else {
+                    let a = zone.answer(&q);
+                    c.answer(&q, a).unwrap();
+                }
+            };
+            assert_eq!(out, raw, "{ip}, pass {pass}");
+        }
+    }
+    assert_eq!(cache.len(), 7);
+    // Not an outstanding question: refused.
+    let mut c = SpfCheck::mail_from(
+        "192.0.2.1".parse().unwrap(),
+        "x@example.org",
+        "h",
+        SpfOptions::default(),
+    );
+    let p = Arc::new(SpfPolicy::parse(b"v=spf1 -all").unwrap());
+    let wrong = Lookup::new("example.net", QType::Txt);
+    assert!(c.answer_policy(&wrong, Arc::clone(&p)).is_err());
+    let right = Lookup::new("example.org", QType::Txt);
+    c.answer_policy(&right, p).unwrap();
+    assert_eq!(c.outcome().unwrap().result, SpfResult::Fail);
+    assert_eq!(
+        c.outcome().unwrap().matched.as_ref().unwrap().mechanism,
+        "-all"
+    );
+}
+
+/// An include whose record fails (here through `-include:` of a passing
+/// record) does not match; when nothing else matches the result is the
+/// default neutral, with no mechanism reported.
+#[test]
+fn failed_include_leaves_no_match_behind() {
+    let zone = Zone::parse(
+        "example.org. TXT \"v=spf1 include:a.example.org\"\n\
+         a.example.org. TXT \"v=spf1 -include:b.example.org ?all\"\n\
+         b.example.org. TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n",
+    )
+    .unwrap();
+    let o = check(&zone, "192.0.2.1", "x@example.org");
+    assert_eq!(o.result, SpfResult::Neutral);
+    assert_eq!(o.matched, None);
+    assert_eq!(o.dns_terms, 2);
+    // Pass through two includes: the innermost mechanism is reported.
+    let zone = Zone::parse(
+        "example.org. TXT \"v=spf1 ~include:a.example.org -all\"\n\
+         a.example.org. TXT \"v=spf1 include:b.example.org -all\"\n\
+         b.example.org. TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n",
+    )
+    .unwrap();
+    let o = check(&zone, "192.0.2.1", "x@example.org");
+    assert_eq!(o.result, SpfResult::SoftFail);
+    let m = o.matched.unwrap();
+    assert_eq!(
+        (m.domain.as_str(), m.mechanism.as_str()),
+        ("b.example.org", "ip4:192.0.2.0/24")
+    );
+}
+
 #[test]
 fn permerror_reports_position() {
     let zone = Zone::parse("example.org. TXT \"v=spf1 ip4:192.0.2.1 a:foo -all\"").unwrap();
@@ -217,6 +315,7 @@ proptest! {
         if let Some(r) = &redirect { text += &format!(" redirect={r}"); }
         if let Some(e) = &exp { text += &format!(" exp={e}"); }
         let rec = SpfRecord::parse(text.as_bytes()).unwrap();
+        prop_assert_eq!(&SpfPolicy::parse(text.as_bytes()).unwrap().to_record(), &rec);
         prop_assert_eq!(rec.terms.len(), terms.len() + usize::from(redirect.is_some()) + usize::from(exp.is_some()));
         let encoded = rec.to_string();
         let again = SpfRecord::parse(encoded.as_bytes()).unwrap();
@@ -237,6 +336,11 @@ proptest! {
     fn parser_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
         let mut rec = b"v=spf1 ".to_vec();
         rec.extend_from_slice(&bytes);
-        let _ = SpfRecord::parse(&rec);
+        let a = SpfRecord::parse(&rec);
+        let b = SpfPolicy::parse(&rec);
+        prop_assert_eq!(a.as_ref().err(), b.as_ref().err());
+        if let (Ok(a), Ok(b)) = (a, b) {
+            prop_assert_eq!(a, b.to_record());
+        }
     }
 }

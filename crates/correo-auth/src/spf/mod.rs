@@ -20,7 +20,8 @@ mod macros;
 mod record;
 
 pub use eval::{
-    SpfCheck, SpfMatch, SpfOptions, SpfOutcome, SpfPoll, SpfResult, UnexpectedAnswer, reverse_name,
+    SpfCheck, SpfMatch, SpfOptions, SpfOutcome, SpfPolicy, SpfPoll, SpfResult, UnexpectedAnswer,
+    reverse_name,
 };
 pub use macros::{MacroContext, MacroError, MacroExpand, MacroLetter, MacroPart, MacroString};
 pub use record::{
