@@ -3,18 +3,96 @@
 //! the store, so they are stable across sessions; flags are the Maildir letters
 //! (`\Seen` S, `\Answered` R, `\Flagged` F, `\Deleted` T, `\Draft` D). IDLE wakes when
 //! the store's change counter moves (SMTP delivery).
+//!
+//! Extensions served: CONDSTORE and QRESYNC (mod-sequences kept by the store),
+//! SORT and THREAD (computed with `correo_imap::mime::sort`), SEARCHRES (in the machine),
+//! COMPRESS=DEFLATE (the socket switches to raw DEFLATE both ways), RENAME (INBOX
+//! semantics included), DELETE with inferiors, SUBSCRIBE/LSUB.
 
 use std::io::{self, Read, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
-use correo_imap::server::{Event, MailboxView, MessageData, Server, ServerConfig, needs_bytes};
-use correo_imap::types::{Code, Flag, ListItem, Mailbox, StatusItem, StoreMode};
+use correo_imap::mime::search::{SearchInput, matches_all};
+use correo_imap::mime::sort::SortKeys;
+use correo_imap::server::{
+    ChangedMessage, Event, MailboxView, MessageData, Server, ServerConfig, needs_bytes,
+};
+use correo_imap::types::{Code, Flag, ListItem, Mailbox, SearchKey, Status, StatusItem, StoreMode};
 use correo_mime::maildir::Flags;
 
 use super::Ctx;
 use super::store::StoredMessage;
 use crate::net::Conn;
+
+/// Raw DEFLATE (RFC 1951) both ways, once COMPRESS is active (RFC 4978).
+struct Deflate {
+    out: flate2::Compress,
+    inp: flate2::Decompress,
+}
+
+impl Deflate {
+    fn new() -> Deflate {
+        Deflate {
+            out: flate2::Compress::new(flate2::Compression::default(), false),
+            inp: flate2::Decompress::new(false),
+        }
+    }
+
+    /// Compresses `data` and ends with a sync flush, so the peer can decode all of it.
+    fn compress(&mut self, data: &[u8]) -> io::Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(data.len() / 2 + 64);
+        let mut input = data;
+        loop {
+            if out.capacity() - out.len() < 64 {
+                out.reserve(out.capacity().max(256));
+            }
+            let before = self.out.total_in();
+            let status = self
+                .out
+                .compress_vec(input, &mut out, flate2::FlushCompress::Sync)
+                .map_err(io::Error::other)?;
+            let used = usize::try_from(self.out.total_in() - before).unwrap_or(input.len());
+            input = input.get(used..).unwrap_or_default();
+            // Done when all input is in and the flush left spare room in the buffer.
+            if input.is_empty() && out.len() < out.capacity() {
+                return Ok(out);
+            }
+            if used == 0 && status == flate2::Status::BufError && out.len() < out.capacity() {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Inflates `data`, giving the output to `sink` in bounded pieces.
+    fn decompress(&mut self, data: &[u8], mut sink: impl FnMut(&[u8])) -> io::Result<()> {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut input = data;
+        loop {
+            let (bi, bo) = (self.inp.total_in(), self.inp.total_out());
+            let status = self
+                .inp
+                .decompress(input, &mut buf, flate2::FlushDecompress::Sync)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            let used = usize::try_from(self.inp.total_in() - bi).unwrap_or(input.len());
+            let made = usize::try_from(self.inp.total_out() - bo).unwrap_or(0);
+            input = input.get(used..).unwrap_or_default();
+            sink(buf.get(..made).unwrap_or_default());
+            if status == flate2::Status::StreamEnd {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "DEFLATE stream ended",
+                ));
+            }
+            if input.is_empty() && made < buf.len() {
+                return Ok(());
+            }
+            if used == 0 && made == 0 {
+                return Ok(());
+            }
+        }
+    }
+}
 
 const IDLE_POLL: Duration = Duration::from_millis(300);
 
@@ -23,15 +101,31 @@ struct Selected {
     messages: Vec<StoredMessage>,
 }
 
+/// One session's connection: the socket and, once COMPRESS is on, the DEFLATE state.
+struct Link {
+    conn: Conn,
+    deflate: Option<Deflate>,
+}
+
 /// Serves one IMAP session.
-pub(crate) fn handle(mut conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Result<()> {
+pub(crate) fn handle(conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Result<()> {
     let mut server = Server::new(ServerConfig {
         implicit_tls,
         starttls: ctx.tls.is_some() && !implicit_tls,
         allow_plaintext_auth: ctx.insecure_auth,
         auth_mechanisms: vec!["PLAIN".into()],
+        condstore: true,
+        qresync: true,
+        sort: true,
+        thread: true,
+        searchres: true,
+        compress: true,
         ..ServerConfig::default()
     });
+    let mut link = Link {
+        conn,
+        deflate: None,
+    };
     let mut user: Option<String> = None;
     let mut sel: Option<Selected> = None;
     let mut append: Vec<Vec<u8>> = Vec::new();
@@ -39,7 +133,7 @@ pub(crate) fn handle(mut conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Resul
     let mut generation = ctx.store.generation();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
-        flush(&mut server, &mut conn)?;
+        flush(&mut server, &mut link)?;
         let mut upgrade = false;
         while let Some(event) = server.poll_event() {
             match event {
@@ -58,16 +152,20 @@ pub(crate) fn handle(mut conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Resul
                 },
                 Event::AuthResponse(data) => plain(&mut server, ctx, &data, &mut user),
                 Event::StartTls => upgrade = true,
-                Event::Select { mailbox, .. } => {
+                Event::Compress => {
+                    // The OK goes out uncompressed; everything after it is compressed.
+                    flush(&mut server, &mut link)?;
+                    link.deflate = Some(Deflate::new());
+                    server.compression_started();
+                }
+                Event::Select {
+                    mailbox, qresync, ..
+                } => {
                     sel = None;
                     let name = mbox_name(&mailbox);
                     let u = user.as_deref().unwrap_or_default();
                     if !ctx.store.mailbox_exists(u, &name) {
-                        server.complete(
-                            correo_imap::types::Status::No,
-                            Some(Code::NonExistent),
-                            "No such mailbox.",
-                        );
+                        server.complete(Status::No, Some(Code::NonExistent), "No such mailbox.");
                         continue;
                     }
                     match ctx.store.scan(u, &name) {
@@ -77,11 +175,30 @@ pub(crate) fn handle(mut conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Resul
                                 .iter()
                                 .position(|m| !m.flags.contains(Flags::SEEN))
                                 .and_then(|i| u32::try_from(i + 1).ok());
+                            let (vanished, changed) = match &qresync {
+                                Some(q) => (
+                                    state.vanished_since(q.modseq),
+                                    state
+                                        .messages
+                                        .iter()
+                                        .filter(|m| m.modseq > q.modseq)
+                                        .map(|m| ChangedMessage {
+                                            uid: m.uid,
+                                            flags: to_imap(m.flags),
+                                            modseq: m.modseq,
+                                        })
+                                        .collect(),
+                                ),
+                                None => (Vec::new(), Vec::new()),
+                            };
                             server.select_ok(MailboxView {
                                 uids: state.messages.iter().map(|m| m.uid).collect(),
                                 uid_validity: state.uid_validity,
                                 uid_next: state.uid_next,
                                 first_unseen,
+                                highest_modseq: Some(state.highest_modseq),
+                                vanished,
+                                changed,
                                 ..MailboxView::default()
                             });
                             generation = ctx.store.generation();
@@ -97,11 +214,7 @@ pub(crate) fn handle(mut conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Resul
                     let name = mbox_name(&mailbox);
                     let u = user.as_deref().unwrap_or_default();
                     if ctx.store.mailbox_exists(u, &name) {
-                        server.complete(
-                            correo_imap::types::Status::No,
-                            Some(Code::AlreadyExists),
-                            "Mailbox exists.",
-                        );
+                        server.complete(Status::No, Some(Code::AlreadyExists), "Mailbox exists.");
                     } else {
                         result(&mut server, ctx.store.create_mailbox(u, &name));
                     }
@@ -109,74 +222,72 @@ pub(crate) fn handle(mut conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Resul
                 Event::Delete(mailbox) => {
                     let name = mbox_name(&mailbox);
                     let u = user.as_deref().unwrap_or_default();
-                    if ctx.store.mailbox_exists(u, &name) {
+                    if name == "INBOX" {
+                        server.complete(Status::No, Some(Code::Cannot), "INBOX can't be deleted.");
+                    } else if ctx.store.mailbox_exists(u, &name) {
+                        // Inferior names stay; the name lives on as \Noselect through them.
+                        if sel.as_ref().is_some_and(|s| s.name == name) {
+                            sel = None;
+                        }
                         result(&mut server, ctx.store.delete_mailbox(u, &name));
-                    } else {
+                    } else if ctx.store.has_children(u, &name) {
                         server.complete(
-                            correo_imap::types::Status::No,
-                            Some(Code::NonExistent),
-                            "No such mailbox.",
+                            Status::No,
+                            Some(Code::HasChildren),
+                            "Mailbox has children, delete them first.",
                         );
+                    } else {
+                        server.complete(Status::No, Some(Code::NonExistent), "No such mailbox.");
                     }
                 }
-                Event::Rename { .. } => server.complete(
-                    correo_imap::types::Status::No,
-                    Some(Code::Cannot),
-                    "RENAME is not supported.",
-                ),
+                Event::Rename { from, to } => {
+                    let (from, to) = (mbox_name(&from), mbox_name(&to));
+                    let u = user.as_deref().unwrap_or_default();
+                    match ctx.store.rename_mailbox(u, &from, &to) {
+                        Ok(()) => {
+                            if from != "INBOX"
+                                && let Some(s) = sel.as_mut()
+                                && (s.name == from || s.name.starts_with(&format!("{from}/")))
+                            {
+                                s.name = format!("{to}{}", &s.name[from.len()..]);
+                            }
+                            server.complete(Status::Ok, None, "");
+                        }
+                        Err(e) => {
+                            let code = match e.kind() {
+                                io::ErrorKind::NotFound => Some(Code::NonExistent),
+                                io::ErrorKind::AlreadyExists => Some(Code::AlreadyExists),
+                                io::ErrorKind::InvalidInput => Some(Code::Cannot),
+                                _ => None,
+                            };
+                            server.complete(Status::No, code, &e.to_string());
+                        }
+                    }
+                }
                 Event::List {
                     reference,
                     patterns,
-                    ..
+                    lsub,
+                    options,
                 } => {
                     let u = user.as_deref().unwrap_or_default();
-                    let names = ctx.store.mailboxes(u).unwrap_or_default();
-                    let refn = String::from_utf8_lossy(&reference.0).into_owned();
-                    for p in &patterns {
-                        let pat = format!("{refn}{}", String::from_utf8_lossy(&p.0));
-                        if pat.is_empty() {
-                            server.list_item(ListItem {
-                                attributes: vec![Flag::Extension("Noselect".into())],
-                                delimiter: Some(b'/'),
-                                mailbox: Mailbox(b"".as_slice().into()),
-                                extended: None,
-                            });
-                            continue;
-                        }
-                        for n in names
-                            .iter()
-                            .filter(|n| wildcard(pat.as_bytes(), n.as_bytes()))
-                        {
-                            let children = names
-                                .iter()
-                                .any(|c| c.len() > n.len() + 1 && c.starts_with(&format!("{n}/")));
-                            let attr = if children {
-                                "HasChildren"
-                            } else {
-                                "HasNoChildren"
-                            };
-                            server.list_item(ListItem {
-                                attributes: vec![Flag::Extension(attr.into())],
-                                delimiter: Some(b'/'),
-                                mailbox: Mailbox(n.as_bytes().to_vec().into()),
-                                extended: None,
-                            });
-                        }
-                    }
-                    server.complete(correo_imap::types::Status::Ok, None, "");
+                    list(&mut server, ctx, u, &reference, &patterns, lsub, &options);
+                    server.complete(Status::Ok, None, "");
                 }
-                Event::Subscribe { .. } => {
-                    server.complete(correo_imap::types::Status::Ok, None, "");
+                Event::Subscribe { mailbox, subscribe } => {
+                    let u = user.as_deref().unwrap_or_default();
+                    let name = mbox_name(&mailbox);
+                    if subscribe && !ctx.store.mailbox_exists(u, &name) {
+                        server.complete(Status::No, Some(Code::NonExistent), "No such mailbox.");
+                    } else {
+                        result(&mut server, ctx.store.subscribe(u, &name, subscribe));
+                    }
                 }
                 Event::Status { mailbox, items } => {
                     let name = mbox_name(&mailbox);
                     let u = user.as_deref().unwrap_or_default();
                     if !ctx.store.mailbox_exists(u, &name) {
-                        server.complete(
-                            correo_imap::types::Status::No,
-                            Some(Code::NonExistent),
-                            "No such mailbox.",
-                        );
+                        server.complete(Status::No, Some(Code::NonExistent), "No such mailbox.");
                         continue;
                     }
                     match ctx.store.scan(u, &name) {
@@ -200,13 +311,14 @@ pub(crate) fn handle(mut conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Resul
                                         StatusItem::Size => {
                                             state.messages.iter().map(|m| m.size).sum()
                                         }
+                                        StatusItem::HighestModSeq => state.highest_modseq,
                                         _ => 0,
                                     };
                                     (i, v)
                                 })
                                 .collect();
                             server.status(mailbox, values);
-                            server.complete(correo_imap::types::Status::Ok, None, "");
+                            server.complete(Status::Ok, None, "");
                         }
                         Err(e) => no(&mut server, &e),
                     }
@@ -223,11 +335,7 @@ pub(crate) fn handle(mut conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Resul
                     let u = user.as_deref().unwrap_or_default().to_owned();
                     let bodies = std::mem::take(&mut append);
                     if !ctx.store.mailbox_exists(&u, &name) {
-                        server.complete(
-                            correo_imap::types::Status::No,
-                            Some(Code::TryCreate),
-                            "No such mailbox.",
-                        );
+                        server.complete(Status::No, Some(Code::TryCreate), "No such mailbox.");
                         continue;
                     }
                     let mut uids = Vec::new();
@@ -248,14 +356,27 @@ pub(crate) fn handle(mut conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Resul
                     }
                 }
                 Event::Fetch {
-                    messages, attrs, ..
+                    messages,
+                    attrs,
+                    changed_since,
+                    vanished,
+                    ..
                 } => {
+                    if vanished
+                        && let (Some(u), Some(s)) = (user.as_deref(), sel.as_ref())
+                        && let Ok(state) = ctx.store.scan(u, &s.name)
+                    {
+                        server.vanished_earlier(&state.vanished_since(changed_since.unwrap_or(0)));
+                    }
                     let want_bytes = attrs.iter().any(needs_bytes);
                     let stored = sel.as_ref().map_or(&[][..], |s| &s.messages[..]);
                     for m in messages {
                         let Some(msg) = stored.iter().find(|s| s.uid == m.uid) else {
                             continue;
                         };
+                        if changed_since.is_some_and(|c| msg.modseq <= c) {
+                            continue;
+                        }
                         let bytes = if want_bytes {
                             std::fs::read(&msg.path).ok()
                         } else {
@@ -270,9 +391,9 @@ pub(crate) fn handle(mut conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Resul
                             envelope: None,
                             body_structure: None,
                         };
-                        server.fetch_message(m.seq, &data);
+                        server.fetch_message_modseq(m.seq, &data, Some(msg.modseq));
                     }
-                    server.complete(correo_imap::types::Status::Ok, None, "");
+                    server.complete(Status::Ok, None, "");
                 }
                 Event::SeenSet { uid } => {
                     if let (Some(u), Some(s)) = (&user, &mut sel)
@@ -289,15 +410,24 @@ pub(crate) fn handle(mut conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Resul
                     messages,
                     mode,
                     flags,
+                    unchanged_since,
                     ..
                 } => {
                     let change = to_maildir(&flags);
                     let mut failed = None;
                     if let (Some(u), Some(s)) = (&user, &mut sel) {
+                        // Fresh mod-sequences for UNCHANGEDSINCE (another session may
+                        // have changed the flags).
+                        repath(ctx, u, s);
+                        let mut done = Vec::new();
                         for r in messages {
                             let Some(m) = s.messages.iter_mut().find(|m| m.uid == r.uid) else {
                                 continue;
                             };
+                            if unchanged_since.is_some_and(|c| m.modseq > c) {
+                                server.store_modified(r.seq);
+                                continue;
+                            }
                             let f = match mode {
                                 StoreMode::Replace => change,
                                 StoreMode::Add => m.flags | change,
@@ -306,16 +436,28 @@ pub(crate) fn handle(mut conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Resul
                             match ctx.store.set_flags(u, &s.name, m.uid, f) {
                                 Ok(()) => {
                                     m.flags = f;
-                                    server.store_flags(r.seq, to_imap(f));
+                                    done.push(r.seq);
                                 }
                                 Err(e) => failed = Some(e),
                             }
                         }
                         repath(ctx, u, s);
+                        for seq in done {
+                            let idx = usize::try_from(seq).unwrap_or(0).wrapping_sub(1);
+                            let uid = server.uid_of(seq);
+                            if let Some(m) = s
+                                .messages
+                                .get(idx)
+                                .filter(|m| Some(m.uid) == uid)
+                                .or_else(|| s.messages.iter().find(|m| Some(m.uid) == uid))
+                            {
+                                server.store_result(seq, to_imap(m.flags), Some(m.modseq));
+                            }
+                        }
                     }
                     match failed {
                         Some(e) => no(&mut server, &e),
-                        None => server.complete(correo_imap::types::Status::Ok, None, ""),
+                        None => server.complete(Status::Ok, None, ""),
                     }
                 }
                 Event::Copy {
@@ -325,15 +467,11 @@ pub(crate) fn handle(mut conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Resul
                 } => {
                     let dest = mbox_name(&mailbox);
                     let (Some(u), Some(s)) = (user.as_deref(), &mut sel) else {
-                        server.complete(correo_imap::types::Status::Bad, None, "No mailbox.");
+                        server.complete(Status::Bad, None, "No mailbox.");
                         continue;
                     };
                     if !ctx.store.mailbox_exists(u, &dest) {
-                        server.complete(
-                            correo_imap::types::Status::No,
-                            Some(Code::TryCreate),
-                            "No such mailbox.",
-                        );
+                        server.complete(Status::No, Some(Code::TryCreate), "No such mailbox.");
                         continue;
                     }
                     let mut src = Vec::new();
@@ -373,68 +511,74 @@ pub(crate) fn handle(mut conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Resul
                         sel.as_mut(),
                         uids.as_deref(),
                     );
-                    server.complete(correo_imap::types::Status::Ok, None, "");
+                    let code = highest(ctx, user.as_deref(), sel.as_ref())
+                        .filter(|_| server.condstore_enabled())
+                        .map(Code::HighestModSeq);
+                    server.complete(Status::Ok, code, "");
                 }
                 Event::Close { expunge: ex } => {
                     if ex {
                         expunge(&mut server, ctx, user.as_deref(), sel.as_mut(), None);
                     }
                     sel = None;
-                    server.complete(correo_imap::types::Status::Ok, None, "");
+                    server.complete(Status::Ok, None, "");
                 }
                 Event::Search { uid, keys, .. } => {
                     let stored = sel.as_ref().map_or(&[][..], |s| &s.messages[..]);
-                    let max_seq = u32::try_from(stored.len()).unwrap_or(u32::MAX);
-                    let max_uid = stored.last().map_or(0, |m| m.uid);
-                    let mut hits = Vec::new();
-                    for (i, m) in stored.iter().enumerate() {
-                        let seq = u32::try_from(i + 1).unwrap_or(u32::MAX);
-                        let bytes = std::fs::read(&m.path).unwrap_or_default();
-                        let parsed = correo_mime::message::Message::parse(&bytes);
-                        let flags = to_imap(m.flags);
-                        let date = imap_date(m.internal_date);
-                        let input = correo_imap::mime::search::SearchInput {
-                            seq,
-                            uid: m.uid,
-                            max_seq,
-                            max_uid,
-                            flags: &flags,
-                            recent: false,
-                            internal_date: &date,
-                            size: m.size,
-                            message: Some(&parsed),
-                        };
-                        if correo_imap::mime::search::matches_all(&keys, &input) {
-                            hits.push(if uid { m.uid } else { seq });
-                        }
-                    }
-                    server.search_result(&hits);
+                    let hits = search(stored, &keys);
+                    let modseq = hits.iter().map(|&(i, _)| stored[i].modseq).max();
+                    let ids: Vec<u32> = hits
+                        .iter()
+                        .map(|&(i, seq)| if uid { stored[i].uid } else { seq })
+                        .collect();
+                    server.search_result_modseq(&ids, modseq);
+                }
+                Event::Sort {
+                    uid,
+                    criteria,
+                    keys,
+                } => {
+                    let stored = sel.as_ref().map_or(&[][..], |s| &s.messages[..]);
+                    let k = sort_keys(stored, &keys, uid);
+                    server.sort_result(&correo_imap::mime::sort::sort(&criteria, &k));
+                }
+                Event::Thread {
+                    uid,
+                    algorithm,
+                    keys,
+                } => {
+                    let stored = sel.as_ref().map_or(&[][..], |s| &s.messages[..]);
+                    let k = sort_keys(stored, &keys, uid);
+                    server.thread_result(correo_imap::mime::sort::thread(algorithm, &k));
                 }
                 Event::Noop => {
                     refresh(&mut server, ctx, user.as_deref(), sel.as_mut());
-                    server.complete(correo_imap::types::Status::Ok, None, "");
+                    server.complete(Status::Ok, None, "");
                 }
                 Event::Idle => {
                     idling = true;
-                    let _ = conn.tcp().set_read_timeout(Some(IDLE_POLL));
+                    let _ = link.conn.tcp().set_read_timeout(Some(IDLE_POLL));
                 }
                 Event::IdleDone => {
                     idling = false;
-                    let _ = conn.tcp().set_read_timeout(Some(Duration::from_secs(600)));
+                    let _ = link
+                        .conn
+                        .tcp()
+                        .set_read_timeout(Some(Duration::from_secs(600)));
                 }
                 Event::Closed => {
-                    flush(&mut server, &mut conn)?;
+                    flush(&mut server, &mut link)?;
                     return Ok(());
                 }
                 _ => {}
             }
         }
-        flush(&mut server, &mut conn)?;
+        flush(&mut server, &mut link)?;
         if upgrade {
             let Some(tls) = &ctx.tls else {
                 return Err(io::Error::other("STARTTLS without a certificate"));
             };
-            conn = conn.into_tls_server(Arc::clone(tls))?;
+            link.conn = link.conn.into_tls_server(Arc::clone(tls))?;
             server.tls_established();
             continue;
         }
@@ -443,10 +587,10 @@ pub(crate) fn handle(mut conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Resul
             if now != generation {
                 generation = now;
                 refresh(&mut server, ctx, user.as_deref(), sel.as_mut());
-                flush(&mut server, &mut conn)?;
+                flush(&mut server, &mut link)?;
             }
         }
-        let n = match conn.read(&mut buf) {
+        let n = match link.conn.read(&mut buf) {
             Ok(n) => n,
             Err(e)
                 if idling
@@ -462,7 +606,145 @@ pub(crate) fn handle(mut conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Resul
         if n == 0 {
             return Ok(());
         }
-        server.receive(buf.get(..n).unwrap_or_default());
+        let data = buf.get(..n).unwrap_or_default();
+        match link.deflate.as_mut() {
+            Some(d) => d.decompress(data, |plain| server.receive(plain))?,
+            None => server.receive(data),
+        }
+    }
+}
+
+/// The highest mod-sequence of the selected mailbox now.
+fn highest(ctx: &Ctx, user: Option<&str>, sel: Option<&Selected>) -> Option<u64> {
+    let (u, s) = (user?, sel?);
+    ctx.store.scan(u, &s.name).ok().map(|st| st.highest_modseq)
+}
+
+/// The messages matching `keys`: (index in `stored`, sequence number).
+fn search(stored: &[StoredMessage], keys: &[SearchKey<'_>]) -> Vec<(usize, u32)> {
+    let max_seq = u32::try_from(stored.len()).unwrap_or(u32::MAX);
+    let max_uid = stored.last().map_or(0, |m| m.uid);
+    let mut hits = Vec::new();
+    for (i, m) in stored.iter().enumerate() {
+        let seq = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let bytes = std::fs::read(&m.path).unwrap_or_default();
+        let parsed = correo_mime::message::Message::parse(&bytes);
+        let flags = to_imap(m.flags);
+        let date = imap_date(m.internal_date);
+        let input = SearchInput {
+            seq,
+            uid: m.uid,
+            max_seq,
+            max_uid,
+            flags: &flags,
+            recent: false,
+            internal_date: &date,
+            size: m.size,
+            message: Some(&parsed),
+            modseq: m.modseq,
+        };
+        if matches_all(keys, &input) {
+            hits.push((i, seq));
+        }
+    }
+    hits
+}
+
+/// SORT/THREAD keys of the messages matching `keys` (the header is all they need).
+fn sort_keys(stored: &[StoredMessage], keys: &[SearchKey<'_>], uid: bool) -> Vec<SortKeys> {
+    search(stored, keys)
+        .into_iter()
+        .filter_map(|(i, seq)| {
+            let m = stored.get(i)?;
+            let bytes = std::fs::read(&m.path).unwrap_or_default();
+            let end = correo_mime::header::find_block_end(&bytes).unwrap_or(bytes.len());
+            let header = correo_mime::header::parse_block(bytes.get(..end).unwrap_or_default());
+            Some(SortKeys::from_header(
+                if uid { m.uid } else { seq },
+                seq,
+                m.size,
+                &imap_date(m.internal_date),
+                &header,
+            ))
+        })
+        .collect()
+}
+
+/// LIST / LSUB (and LIST-EXTENDED `(SUBSCRIBED)` selection and return option).
+fn list(
+    server: &mut Server,
+    ctx: &Ctx,
+    user: &str,
+    reference: &Mailbox<'_>,
+    patterns: &[Mailbox<'_>],
+    lsub: bool,
+    options: &correo_imap::types::ListOptions<'_>,
+) {
+    let has = |v: &Option<Vec<std::borrow::Cow<'_, str>>>, w: &str| {
+        v.as_ref()
+            .is_some_and(|v| v.iter().any(|x| x.eq_ignore_ascii_case(w)))
+    };
+    let only_subscribed = lsub || has(&options.select, "SUBSCRIBED");
+    let show_subscribed = has(&options.ret, "SUBSCRIBED") || has(&options.select, "SUBSCRIBED");
+    let subs = ctx.store.subscriptions(user).unwrap_or_default();
+    let tree = ctx.store.hierarchy(user).unwrap_or_default();
+    let mut entries: Vec<(String, bool)> = if only_subscribed {
+        subs.iter()
+            .map(|n| {
+                let noselect = !tree.iter().any(|(t, ns)| t == n && !ns);
+                (n.clone(), noselect)
+            })
+            .collect()
+    } else {
+        tree.clone()
+    };
+    entries.sort_by(|a, b| {
+        (a.0 != "INBOX")
+            .cmp(&(b.0 != "INBOX"))
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    let refn = String::from_utf8_lossy(&reference.0).into_owned();
+    for p in patterns {
+        let pat = format!("{refn}{}", String::from_utf8_lossy(&p.0));
+        if pat.is_empty() {
+            server.list_item(ListItem {
+                attributes: vec![Flag::Extension("Noselect".into())],
+                delimiter: Some(b'/'),
+                mailbox: Mailbox(b"".as_slice().into()),
+                extended: None,
+            });
+            continue;
+        }
+        for (n, noselect) in entries
+            .iter()
+            .filter(|(n, _)| wildcard(pat.as_bytes(), n.as_bytes()))
+        {
+            let prefix = format!("{n}/");
+            let children = tree.iter().any(|(c, _)| c.starts_with(&prefix));
+            let mut attributes = Vec::new();
+            if *noselect {
+                attributes.push(Flag::Extension("Noselect".into()));
+            }
+            if !lsub {
+                attributes.push(Flag::Extension(
+                    if children {
+                        "HasChildren"
+                    } else {
+                        "HasNoChildren"
+                    }
+                    .into(),
+                ));
+            }
+            if show_subscribed && subs.contains(n) {
+                attributes.push(Flag::Extension("Subscribed".into()));
+            }
+            server.list_item(ListItem {
+                attributes,
+                delimiter: Some(b'/'),
+                mailbox: Mailbox(n.as_bytes().to_vec().into()),
+                extended: None,
+            });
+        }
     }
 }
 
@@ -474,6 +756,7 @@ fn repath(ctx: &Ctx, user: &str, sel: &mut Selected) {
     for m in &mut sel.messages {
         if let Some(n) = state.messages.iter().find(|n| n.uid == m.uid) {
             m.path.clone_from(&n.path);
+            m.modseq = n.modseq;
         }
     }
 }
@@ -495,7 +778,7 @@ fn refresh(server: &mut Server, ctx: &Ctx, user: Option<&str>, sel: Option<&mut 
         match s.messages.iter().find(|m| m.uid == new.uid) {
             None => server.exists(new.uid),
             Some(old) if old.flags != new.flags => {
-                server.flags_changed(new.uid, to_imap(new.flags));
+                server.message_changed(new.uid, to_imap(new.flags), Some(new.modseq));
             }
             Some(_) => {}
         }
@@ -559,12 +842,12 @@ fn mbox_name(m: &Mailbox<'_>) -> String {
 }
 
 fn no(server: &mut Server, e: &io::Error) {
-    server.complete(correo_imap::types::Status::No, None, &e.to_string());
+    server.complete(Status::No, None, &e.to_string());
 }
 
 fn result(server: &mut Server, r: io::Result<()>) {
     match r {
-        Ok(()) => server.complete(correo_imap::types::Status::Ok, None, ""),
+        Ok(()) => server.complete(Status::Ok, None, ""),
         Err(e) => no(server, &e),
     }
 }
@@ -645,9 +928,20 @@ fn imap_date(secs: u64) -> String {
     )
 }
 
-fn flush(server: &mut Server, conn: &mut Conn) -> io::Result<()> {
+fn flush(server: &mut Server, link: &mut Link) -> io::Result<()> {
+    let mut out = Vec::new();
     while let Some(bytes) = server.poll_transmit() {
-        conn.write_all(&bytes)?;
+        out.extend_from_slice(&bytes);
     }
-    conn.flush()
+    if out.is_empty() {
+        return Ok(());
+    }
+    match link.deflate.as_mut() {
+        Some(d) => {
+            let z = d.compress(&out)?;
+            link.conn.write_all(&z)?;
+        }
+        None => link.conn.write_all(&out)?,
+    }
+    link.conn.flush()
 }

@@ -5,7 +5,12 @@
 //! inside a name is written `&AC4-`, as in modified UTF-7). File names and flags follow
 //! `correo_mime::maildir`. UIDs are kept stable across sessions in a `correo-uidlist` file in
 //! each mailbox (`V<uidvalidity> N<uidnext>` then one `UID UNIQUE` line per message), so POP3
-//! UIDL and IMAP UIDs survive restarts. One process-wide lock serialises changes.
+//! UIDL and IMAP UIDs survive restarts. Mod-sequences (IMAP CONDSTORE/QRESYNC) are kept
+//! beside it in `correo-modseq` (`H<highest> F<floor>`, then `UID MODSEQ FLAGS` per message
+//! and `X UID MODSEQ` per expunged message): every scan that sees a new message, changed
+//! flags or a removed message gives it the next mod-sequence, whoever made the change.
+//! Subscriptions are the lines of `ROOT/NAME/correo-subscriptions`. One process-wide lock
+//! serialises changes.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -19,6 +24,29 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use correo_mime::maildir::{Flags, MaildirName, UniqueName};
 
 const UIDLIST: &str = "correo-uidlist";
+const MODSEQ: &str = "correo-modseq";
+const SUBSCRIPTIONS: &str = "correo-subscriptions";
+/// Expunged messages remembered for QRESYNC; older ones are summarised by the floor.
+const MAX_TOMBSTONES: usize = 10_000;
+
+/// The last UIDVALIDITY handed out by this process: a mailbox created again under a
+/// name that was renamed or deleted in the same second still gets a new one.
+static LAST_VALIDITY: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+fn new_validity() -> u32 {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(1, |d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX))
+        .max(1);
+    let mut last = LAST_VALIDITY.load(Ordering::Relaxed);
+    loop {
+        let v = now.max(last.saturating_add(1));
+        match LAST_VALIDITY.compare_exchange(last, v, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return v,
+            Err(l) => last = l,
+        }
+    }
+}
 
 /// `name:password` pairs, from a users file or the demo default.
 #[derive(Debug, Clone, Default)]
@@ -113,6 +141,8 @@ pub(crate) struct StoredMessage {
     pub(crate) flags: Flags,
     /// Delivery time, seconds since the epoch (from the name, else the file's mtime).
     pub(crate) internal_date: u64,
+    /// Mod-sequence of its last change (CONDSTORE).
+    pub(crate) modseq: u64,
 }
 
 /// A scanned mailbox.
@@ -124,6 +154,29 @@ pub(crate) struct MailboxState {
     pub(crate) uid_next: u32,
     /// Messages in UID order.
     pub(crate) messages: Vec<StoredMessage>,
+    /// The highest mod-sequence (HIGHESTMODSEQ).
+    pub(crate) highest_modseq: u64,
+    /// Expunged messages: (UID, mod-sequence of the expunge).
+    pub(crate) vanished: Vec<(u32, u64)>,
+    /// Expunges at or below this mod-sequence may be missing from `vanished`.
+    pub(crate) vanished_floor: u64,
+}
+
+impl MailboxState {
+    /// UIDs expunged after `modseq` (QRESYNC). When older expunges were forgotten, every
+    /// UID below UIDNEXT that is not in the mailbox is given (allowed by RFC 7162).
+    pub(crate) fn vanished_since(&self, modseq: u64) -> Vec<u32> {
+        if modseq < self.vanished_floor {
+            let live: std::collections::HashSet<u32> =
+                self.messages.iter().map(|m| m.uid).collect();
+            return (1..self.uid_next).filter(|u| !live.contains(u)).collect();
+        }
+        self.vanished
+            .iter()
+            .filter(|v| v.1 > modseq)
+            .map(|v| v.0)
+            .collect()
+    }
 }
 
 /// The Maildir store.
@@ -229,6 +282,172 @@ impl Store {
         }
         let _g = self.guard();
         fs::remove_dir_all(self.mailbox_dir(user, name)?)
+    }
+
+    /// Whether `name` has inferior names (`name/...`) that exist.
+    pub(crate) fn has_children(&self, user: &str, name: &str) -> bool {
+        let prefix = format!("{name}/");
+        self.mailboxes(user)
+            .is_ok_and(|v| v.iter().any(|n| n.starts_with(&prefix)))
+    }
+
+    /// `user`'s hierarchy for LIST: every mailbox, plus the parents that only exist
+    /// through their children (`true`: `\Noselect`), sorted with INBOX first.
+    pub(crate) fn hierarchy(&self, user: &str) -> io::Result<Vec<(String, bool)>> {
+        let names = self.mailboxes(user)?;
+        let set: std::collections::BTreeSet<&str> = names.iter().map(String::as_str).collect();
+        let mut out: Vec<(String, bool)> = Vec::with_capacity(names.len());
+        let mut implied = std::collections::BTreeSet::new();
+        for n in &names {
+            let mut prefix = String::new();
+            let parts: Vec<&str> = n.split('/').collect();
+            for p in parts.iter().take(parts.len().saturating_sub(1)) {
+                if !prefix.is_empty() {
+                    prefix.push('/');
+                }
+                prefix.push_str(p);
+                if !set.contains(prefix.as_str()) {
+                    implied.insert(prefix.clone());
+                }
+            }
+        }
+        out.extend(names.iter().map(|n| (n.clone(), false)));
+        out.extend(implied.into_iter().map(|n| (n, true)));
+        out.sort_by(|a, b| {
+            (a.0 != "INBOX")
+                .cmp(&(b.0 != "INBOX"))
+                .then_with(|| a.0.cmp(&b.0))
+        });
+        Ok(out)
+    }
+
+    /// Renames a mailbox and its inferiors (RFC 3501 6.3.5), creating the new name's
+    /// parents. Renaming INBOX moves its messages into the new mailbox and leaves INBOX
+    /// empty (its UIDVALIDITY and UIDNEXT stay; the moved messages get new UIDs).
+    pub(crate) fn rename_mailbox(&self, user: &str, from: &str, to: &str) -> io::Result<()> {
+        let exists = |e: bool, what: &str| -> io::Result<()> {
+            if e {
+                Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    what.to_owned(),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        if to.eq_ignore_ascii_case("INBOX") {
+            return exists(true, "INBOX exists");
+        }
+        let to_dir = self.mailbox_dir(user, to)?;
+        exists(
+            to_dir.join("cur").is_dir() || self.has_children(user, to),
+            "mailbox exists",
+        )?;
+        if from.eq_ignore_ascii_case("INBOX") {
+            let from_dir = self.mailbox_dir(user, "INBOX")?;
+            self.create_mailbox(user, to)?;
+            let g = self.guard();
+            for sub in ["new", "cur"] {
+                let Ok(rd) = fs::read_dir(from_dir.join(sub)) else {
+                    continue;
+                };
+                for entry in rd.flatten() {
+                    if entry.file_type().is_ok_and(|t| t.is_file()) {
+                        fs::rename(entry.path(), to_dir.join(sub).join(entry.file_name()))?;
+                    }
+                }
+            }
+            Self::scan_locked(&from_dir)?;
+            Self::scan_locked(&to_dir)?;
+            drop(g);
+            self.bump();
+            return Ok(());
+        }
+        if to.starts_with(&format!("{from}/")) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "cannot rename a mailbox under itself",
+            ));
+        }
+        let from_dir = self.mailbox_dir(user, from)?;
+        let prefix = format!("{from}/");
+        let inferiors: Vec<String> = self
+            .mailboxes(user)?
+            .into_iter()
+            .filter(|n| n.starts_with(&prefix))
+            .collect();
+        if !from_dir.join("cur").is_dir() && inferiors.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no mailbox {from:?}"),
+            ));
+        }
+        // Parents of the new name.
+        let parts: Vec<&str> = to.split('/').collect();
+        let mut parent = String::new();
+        for p in parts.iter().take(parts.len().saturating_sub(1)) {
+            if !parent.is_empty() {
+                parent.push('/');
+            }
+            parent.push_str(p);
+            if !self.mailbox_exists(user, &parent) {
+                make_maildir(&self.mailbox_dir(user, &parent)?)?;
+            }
+        }
+        let _g = self.guard();
+        if from_dir.is_dir() {
+            fs::rename(&from_dir, &to_dir)?;
+        }
+        for n in inferiors {
+            let rest = n.get(prefix.len()..).unwrap_or_default();
+            let new = format!("{to}/{rest}");
+            fs::rename(self.mailbox_dir(user, &n)?, self.mailbox_dir(user, &new)?)?;
+        }
+        Ok(())
+    }
+
+    /// The subscribed names of `user`, sorted.
+    pub(crate) fn subscriptions(&self, user: &str) -> io::Result<Vec<String>> {
+        let path = self.mailbox_dir(user, "INBOX")?.join(SUBSCRIPTIONS);
+        let text = match fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(e),
+        };
+        let mut v: Vec<String> = text
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect();
+        v.sort();
+        v.dedup();
+        Ok(v)
+    }
+
+    /// Subscribes (`on`) or unsubscribes `name`.
+    pub(crate) fn subscribe(&self, user: &str, name: &str, on: bool) -> io::Result<()> {
+        if name.contains(['\n', '\r', '\0']) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "bad mailbox name",
+            ));
+        }
+        let _g = self.guard();
+        let mut v = self.subscriptions(user)?;
+        v.retain(|n| n != name);
+        if on {
+            v.push(name.to_owned());
+            v.sort();
+        }
+        let path = self.mailbox_dir(user, "INBOX")?.join(SUBSCRIPTIONS);
+        let mut text = String::new();
+        for n in v {
+            text.push_str(&n);
+            text.push('\n');
+        }
+        let tmp = path.with_extension("tmp");
+        fs::write(&tmp, text)?;
+        fs::rename(tmp, path)
     }
 
     /// `user`'s mailbox names: INBOX first, then folders sorted, with `/` as delimiter.
@@ -344,10 +563,7 @@ impl Store {
         let list_path = dir.join(UIDLIST);
         let (mut validity, mut next, mut known) = read_uidlist(&list_path);
         if validity == 0 {
-            validity = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(1, |d| d.as_secs() as u32)
-                .max(1);
+            validity = new_validity();
             next = 1;
         }
         let mut found: Vec<(String, PathBuf, u64, Flags, u64)> = Vec::new();
@@ -404,6 +620,7 @@ impl Store {
                 size,
                 flags,
                 internal_date: date,
+                modseq: 0,
             });
         }
         if known.len() != live.len() {
@@ -414,10 +631,51 @@ impl Store {
         if changed || !list_path.exists() {
             write_uidlist(&list_path, validity, next, &known)?;
         }
+        // Mod-sequences: new messages, changed flags and removals each take the next one.
+        let ms_path = dir.join(MODSEQ);
+        let mut ms = read_modseq(&ms_path);
+        let mut ms_changed = !ms_path.exists();
+        let mut seen = std::collections::HashSet::with_capacity(messages.len());
+        for m in &mut messages {
+            seen.insert(m.uid);
+            match ms.live.get(&m.uid) {
+                Some(&(modseq, flags)) if flags == m.flags => m.modseq = modseq,
+                _ => {
+                    ms.highest += 1;
+                    m.modseq = ms.highest;
+                    ms.live.insert(m.uid, (m.modseq, m.flags));
+                    ms_changed = true;
+                }
+            }
+        }
+        let mut gone: Vec<u32> = ms
+            .live
+            .keys()
+            .copied()
+            .filter(|u| !seen.contains(u))
+            .collect();
+        gone.sort_unstable();
+        for uid in gone {
+            ms.live.remove(&uid);
+            ms.highest += 1;
+            ms.vanished.push((uid, ms.highest));
+            ms_changed = true;
+        }
+        if ms.vanished.len() > MAX_TOMBSTONES {
+            let cut = ms.vanished.len() - MAX_TOMBSTONES;
+            ms.floor = ms.vanished.get(cut - 1).map_or(ms.floor, |v| v.1);
+            ms.vanished.drain(..cut);
+        }
+        if ms_changed {
+            write_modseq(&ms_path, &ms)?;
+        }
         Ok(MailboxState {
             uid_validity: validity,
             uid_next: next,
             messages,
+            highest_modseq: ms.highest,
+            vanished: ms.vanished,
+            vanished_floor: ms.floor,
         })
     }
 
@@ -481,6 +739,71 @@ impl Store {
         }
         self.deliver(user, to, &bytes, flags)
     }
+}
+
+#[derive(Debug, Default)]
+struct ModSeqState {
+    highest: u64,
+    floor: u64,
+    live: HashMap<u32, (u64, Flags)>,
+    vanished: Vec<(u32, u64)>,
+}
+
+fn read_modseq(path: &Path) -> ModSeqState {
+    let mut st = ModSeqState {
+        highest: 1,
+        ..ModSeqState::default()
+    };
+    let Ok(text) = fs::read_to_string(path) else {
+        return st;
+    };
+    let mut lines = text.lines();
+    if let Some(head) = lines.next() {
+        for word in head.split_whitespace() {
+            if let Some(v) = word.strip_prefix('H') {
+                st.highest = v.parse().unwrap_or(1).max(1);
+            } else if let Some(v) = word.strip_prefix('F') {
+                st.floor = v.parse().unwrap_or(0);
+            }
+        }
+    }
+    for line in lines {
+        let mut w = line.split(' ');
+        match (w.next(), w.next(), w.next()) {
+            (Some("X"), Some(uid), Some(m)) => {
+                if let (Ok(uid), Ok(m)) = (uid.parse(), m.parse::<u64>()) {
+                    st.highest = st.highest.max(m);
+                    st.vanished.push((uid, m));
+                }
+            }
+            (Some(uid), Some(m), flags) => {
+                if let (Ok(uid), Ok(m)) = (uid.parse(), m.parse::<u64>()) {
+                    let flags = Flags::parse(flags.unwrap_or("").trim_start_matches('-')).0;
+                    st.highest = st.highest.max(m);
+                    st.live.insert(uid, (m, flags));
+                }
+            }
+            _ => {}
+        }
+    }
+    st.vanished.sort_by_key(|v| v.1);
+    st
+}
+
+fn write_modseq(path: &Path, st: &ModSeqState) -> io::Result<()> {
+    let mut text = format!("H{} F{}\n", st.highest, st.floor);
+    let mut live: Vec<(&u32, &(u64, Flags))> = st.live.iter().collect();
+    live.sort_by_key(|e| *e.0);
+    for (uid, (m, f)) in live {
+        let f = f.to_string();
+        let _ = writeln!(text, "{uid} {m} -{f}");
+    }
+    for (uid, m) in &st.vanished {
+        let _ = writeln!(text, "X {uid} {m}");
+    }
+    let tmp = path.with_extension("tmp");
+    fs::write(&tmp, text)?;
+    fs::rename(tmp, path)
 }
 
 fn make_maildir(dir: &Path) -> io::Result<()> {
@@ -589,6 +912,91 @@ mod tests {
             .copy("bob", "INBOX", uid, "laboratorio/prueba")
             .unwrap();
         assert_eq!(copied, 1);
+        fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn modseqs_persist_and_track_changes() {
+        let root = temp_root("modseq");
+        let store = Store::new(&root, "h").unwrap();
+        store.ensure_user("ana").unwrap();
+        let a = store.deliver("ana", "INBOX", b"a", Flags::EMPTY).unwrap();
+        let b = store.deliver("ana", "INBOX", b"b", Flags::EMPTY).unwrap();
+        let s1 = store.scan("ana", "INBOX").unwrap();
+        let (ma, mb) = (s1.messages[0].modseq, s1.messages[1].modseq);
+        assert!(ma < mb && mb <= s1.highest_modseq, "{ma} {mb}");
+        // A rescan changes nothing; a flag change bumps only that message.
+        assert_eq!(
+            store.scan("ana", "INBOX").unwrap().highest_modseq,
+            s1.highest_modseq
+        );
+        store.set_flags("ana", "INBOX", a, Flags::SEEN).unwrap();
+        let s2 = Store::new(&root, "h")
+            .unwrap()
+            .scan("ana", "INBOX")
+            .unwrap();
+        assert!(s2.messages[0].modseq > s1.highest_modseq);
+        assert_eq!(s2.messages[1].modseq, mb);
+        // An expunge leaves a tombstone with the next mod-sequence.
+        store.remove("ana", "INBOX", &[b]).unwrap();
+        let s3 = store.scan("ana", "INBOX").unwrap();
+        assert_eq!(s3.vanished, vec![(b, s3.highest_modseq)]);
+        assert_eq!(s3.vanished_since(s2.highest_modseq), vec![b]);
+        assert!(s3.vanished_since(s3.highest_modseq).is_empty());
+        // A file removed behind the store's back is noticed too.
+        let c = store.deliver("ana", "INBOX", b"c", Flags::EMPTY).unwrap();
+        let path = store.scan("ana", "INBOX").unwrap().messages[1].path.clone();
+        fs::remove_file(path).unwrap();
+        let s4 = store.scan("ana", "INBOX").unwrap();
+        assert_eq!(s4.vanished.last().map(|v| v.0), Some(c));
+        fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn rename_delete_and_subscriptions() {
+        let root = temp_root("rename");
+        let store = Store::new(&root, "h").unwrap();
+        store.ensure_user("ana").unwrap();
+        store.create_mailbox("ana", "a/b").unwrap();
+        store.deliver("ana", "a/b", b"x", Flags::EMPTY).unwrap();
+        store.rename_mailbox("ana", "a", "c/d").unwrap();
+        assert_eq!(
+            store.mailboxes("ana").unwrap(),
+            vec!["INBOX", "c", "c/d", "c/d/b"]
+        );
+        assert_eq!(store.scan("ana", "c/d/b").unwrap().messages.len(), 1);
+        assert_eq!(
+            store.rename_mailbox("ana", "zz", "y").unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        assert_eq!(
+            store.rename_mailbox("ana", "c", "c/d").unwrap_err().kind(),
+            io::ErrorKind::AlreadyExists
+        );
+        // DELETE keeps inferiors; the name remains as \Noselect.
+        store.delete_mailbox("ana", "c/d").unwrap();
+        assert_eq!(
+            store.hierarchy("ana").unwrap(),
+            vec![
+                ("INBOX".to_owned(), false),
+                ("c".to_owned(), false),
+                ("c/d".to_owned(), true),
+                ("c/d/b".to_owned(), false)
+            ]
+        );
+        // INBOX: messages move, UIDs there are not reused.
+        store.deliver("ana", "INBOX", b"1", Flags::EMPTY).unwrap();
+        store.rename_mailbox("ana", "INBOX", "old").unwrap();
+        assert!(store.scan("ana", "INBOX").unwrap().messages.is_empty());
+        assert_eq!(store.scan("ana", "old").unwrap().messages.len(), 1);
+        assert_eq!(
+            store.deliver("ana", "INBOX", b"2", Flags::EMPTY).unwrap(),
+            2
+        );
+        store.subscribe("ana", "c/d/b", true).unwrap();
+        store.subscribe("ana", "old", true).unwrap();
+        store.subscribe("ana", "c/d/b", false).unwrap();
+        assert_eq!(store.subscriptions("ana").unwrap(), vec!["old"]);
         fs::remove_dir_all(root).unwrap();
     }
 

@@ -108,7 +108,7 @@ impl SortKeys {
                 })
                 .unwrap_or_default()
         };
-        let message_id = h.message_id().map(|c| c.into_owned());
+        let message_id = h.message_id().map(std::borrow::Cow::into_owned);
         let mut references: Vec<String> = h
             .get("references")
             .map(|f| {
@@ -116,7 +116,7 @@ impl SortKeys {
                     .0
                     .into_iter()
                     .take(1000)
-                    .map(|c| c.into_owned())
+                    .map(std::borrow::Cow::into_owned)
                     .collect()
             })
             .unwrap_or_default();
@@ -128,7 +128,7 @@ impl SortKeys {
                     .0
                     .into_iter()
                     .next()
-                    .map(|c| c.into_owned()),
+                    .map(std::borrow::Cow::into_owned),
             );
         }
         SortKeys {
@@ -150,6 +150,7 @@ impl SortKeys {
 
 /// Parses an IMAP date-time (`22-Nov-2026 23:20:45 +0000`, quotes allowed) into seconds
 /// since the epoch (UTC).
+#[allow(clippy::many_single_char_names)]
 pub fn parse_internal_date(s: &str) -> Option<i64> {
     let s = s.trim().trim_matches('"').trim();
     let (date, rest) = s.split_once(' ')?;
@@ -289,7 +290,7 @@ pub fn base_subject(subject: &str) -> (String, bool) {
     (s.to_ascii_uppercase(), reply)
 }
 
-fn compare(c: &SortCriterion, a: &SortKeys, b: &SortKeys) -> Ordering {
+fn compare(c: SortCriterion, a: &SortKeys, b: &SortKeys) -> Ordering {
     let o = match c.key {
         SortKey::Arrival => a.arrival.cmp(&b.arrival),
         SortKey::Cc => a.cc.cmp(&b.cc),
@@ -308,7 +309,7 @@ pub fn sort(criteria: &[SortCriterion], keys: &[SortKeys]) -> Vec<u32> {
     idx.sort_by(|a, b| {
         criteria
             .iter()
-            .map(|c| compare(c, a, b))
+            .map(|c| compare(*c, a, b))
             .find(|o| o.is_ne())
             .unwrap_or_else(|| a.seq.cmp(&b.seq))
     });
