@@ -84,34 +84,8 @@ impl Transcript {
         if !self.enabled() || bytes.is_empty() {
             return;
         }
-        let mut shown = 0usize;
-        let mut rest = bytes;
-        while !rest.is_empty() {
-            let (line, next) = match memchr_nl(rest) {
-                Some(i) => (&rest[..i], &rest[i + 1..]),
-                None => (rest, &rest[rest.len()..]),
-            };
-            let more = next.strip_suffix(b"\n").unwrap_or(next);
-            if shown >= self.max_lines && memchr_nl(more).is_some() {
-                // Keep the last line in view: it is the status line that ends most
-                // responses (`A006 OK Fetch completed`, `.`, `250 2.0.0 Ok`).
-                let body = rest.strip_suffix(b"\n").unwrap_or(rest);
-                let i = body.iter().rposition(|&b| b == b'\n').unwrap_or(0);
-                let (cut, last) = body.split_at(i);
-                let last = last.strip_prefix(b"\n").unwrap_or(last);
-                let lines = cut.split(|&b| b == b'\n').count();
-                self.write_line(&format!(
-                    "{who}: [... {lines} more lines, {} bytes]",
-                    cut.len() + 1
-                ));
-                let last = last.strip_suffix(b"\r").unwrap_or(last);
-                self.write_line(&format!("{who}: {}", printable(last)));
-                return;
-            }
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            self.write_line(&format!("{who}: {}", printable(line)));
-            shown += 1;
-            rest = next;
+        for line in render(who, bytes, self.max_lines) {
+            self.write_line(&line);
         }
     }
 
@@ -119,6 +93,42 @@ impl Transcript {
     pub(crate) fn body(&self, who: &str, what: &str, len: usize) {
         self.write_line(&format!("{who}: [{what}: {len} bytes]"));
     }
+}
+
+/// The printed lines for a block: `who: line`, cut after `max_lines` lines (when at
+/// least two more would follow) to a count of lines and bytes and the block's last line.
+fn render(who: &str, bytes: &[u8], max_lines: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut shown = 0usize;
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let (line, next) = match memchr_nl(rest) {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, &rest[rest.len()..]),
+        };
+        let more = next.strip_suffix(b"\n").unwrap_or(next);
+        if shown >= max_lines && memchr_nl(more).is_some() {
+            // Keep the last line in view: it is the status line that ends most
+            // responses (`A006 OK Fetch completed`, `.`, `250 2.0.0 Ok`).
+            let body = rest.strip_suffix(b"\n").unwrap_or(rest);
+            let i = body.iter().rposition(|&b| b == b'\n').unwrap_or(0);
+            let (cut, last) = body.split_at(i);
+            let last = last.strip_prefix(b"\n").unwrap_or(last);
+            let lines = cut.split(|&b| b == b'\n').count();
+            out.push(format!(
+                "{who}: [... {lines} more lines, {} bytes]",
+                cut.len() + 1
+            ));
+            let last = last.strip_suffix(b"\r").unwrap_or(last);
+            out.push(format!("{who}: {}", printable(last)));
+            return out;
+        }
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        out.push(format!("{who}: {}", printable(line)));
+        shown += 1;
+        rest = next;
+    }
+    out
 }
 
 fn memchr_nl(b: &[u8]) -> Option<usize> {
@@ -143,4 +153,32 @@ pub(crate) fn printable(line: &[u8]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render;
+
+    #[test]
+    fn short_blocks_are_printed_whole() {
+        assert_eq!(
+            render("S", b"+OK 4 5303\r\n", 3),
+            vec!["S: +OK 4 5303".to_owned()]
+        );
+        // One line past the limit is shown rather than elided.
+        assert_eq!(
+            render("S", b"a\r\nb\r\nc\r\n", 2),
+            vec!["S: a", "S: b", "S: c"]
+        );
+    }
+
+    #[test]
+    fn long_blocks_keep_their_last_line() {
+        let block = b"+OK\r\nl1\r\nl2\r\nl3\r\nl4\r\n.\r\n";
+        assert_eq!(
+            render("S", block, 2),
+            vec!["S: +OK", "S: l1", "S: [... 3 more lines, 12 bytes]", "S: .",]
+        );
+        assert_eq!(render("C", b"x\x01y", 5), vec!["C: x\\x01y"]);
+    }
 }

@@ -190,6 +190,9 @@ pub(crate) struct Setup {
     pub(crate) maildir: Option<PathBuf>,
     /// The users file (the demo user when `None`).
     pub(crate) users: Option<PathBuf>,
+    /// A single user `(name, password)`, used when there is no users file (instead of the
+    /// demo user).
+    pub(crate) user: Option<(String, String)>,
     /// Certificate and key PEM files (a throw-away self-signed pair when `self_signed`).
     pub(crate) tls: Option<(PathBuf, PathBuf)>,
     /// Make a throw-away self-signed certificate when no files are given.
@@ -218,7 +221,10 @@ pub(crate) fn build_ctx(setup: &Setup) -> io::Result<(Ctx, Option<String>)> {
                 .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
             Users::parse(&text)?
         }
-        None => Users::single(DEMO_USER.0, DEMO_USER.1),
+        None => match &setup.user {
+            Some((name, password)) => Users::single(name, password),
+            None => Users::single(DEMO_USER.0, DEMO_USER.1),
+        },
     };
     let store = Store::new(&root, &setup.hostname)?;
     for name in users.names() {
@@ -335,6 +341,7 @@ pub(crate) fn run(args: ServeArgs) -> Result<std::process::ExitCode, Box<dyn std
     let setup = Setup {
         maildir: args.maildir.clone(),
         users: args.users.clone(),
+        user: None,
         tls: args.tls_cert.clone().zip(args.tls_key.clone()),
         // With no flags at all, STARTTLS works out of the box with a throw-away certificate.
         self_signed: defaults,

@@ -18,7 +18,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use clap::ValueEnum;
 
 use crate::net;
-use crate::serve::{self, Ctx, Service, Store, Users};
+use crate::serve::{self, Ctx, Service};
 use crate::transcript::{Block, Sink, Transcript};
 
 mod auth;
@@ -212,22 +212,20 @@ pub(crate) fn run(args: TourArgs) -> Res<ExitCode> {
     std::fs::create_dir_all(&maildir)?;
 
     // The `correo serve` machinery, in-process, on ephemeral loopback ports.
-    let (cert_pem, key_pem) = net::self_signed()?;
-    let store = Store::new(&maildir, data::HOSTNAME)?;
-    store.ensure_user(data::USER)?;
-    let ctx = Arc::new(Ctx {
-        store,
-        users: Users::single(data::USER, data::PASSWORD),
-        tls: Some(net::server_config_from_pem(
-            cert_pem.as_bytes(),
-            key_pem.as_bytes(),
-        )?),
+    let (ctx, cert_pem) = serve::build_ctx(&serve::Setup {
+        maildir: Some(maildir),
+        users: None,
+        user: Some((data::USER.to_owned(), data::PASSWORD.to_owned())),
+        tls: None,
+        self_signed: true,
         hostname: data::HOSTNAME.to_owned(),
         verbose: false,
         // As Dovecot on the lab machines allows plaintext logins from localhost (seed 000
         // ex. 6 and 8 log in over telnet); SMTP still does STARTTLS first (seed 004).
         insecure_auth: true,
-    });
+    })?;
+    let ctx = Arc::new(ctx);
+    let cert_pem = cert_pem.ok_or("no self-signed certificate")?;
     let any: SocketAddr = "127.0.0.1:0".parse()?;
     let running = serve::start(
         Arc::clone(&ctx),
