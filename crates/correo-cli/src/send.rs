@@ -285,9 +285,9 @@ pub(crate) fn submit(
                 }
                 ClientEvent::SendBody => {
                     let message = mails.get(current).map_or(&[][..], |m| m.message);
-                    transcript.body("C", "message body, dot-stuffed", message.len());
+                    // Shown as written (before dot-stuffing), long ones cut to a count.
+                    transcript.lines("C", message);
                     client.send_body(message, true)?;
-                    // The body is not echoed line by line.
                     while let Some(bytes) = client.poll_transmit() {
                         conn.write_all(&bytes)?;
                     }

@@ -88,11 +88,6 @@ impl Transcript {
             self.write_line(&line);
         }
     }
-
-    /// Prints a one-line summary of a body instead of its bytes.
-    pub(crate) fn body(&self, who: &str, what: &str, len: usize) {
-        self.write_line(&format!("{who}: [{what}: {len} bytes]"));
-    }
 }
 
 /// The printed lines for a block: `who: line`, cut after `max_lines` lines (when at

@@ -8,7 +8,7 @@
 //! non-zero, naming the failed steps, when any check fails.
 
 use std::error::Error;
-use std::fmt::Display;
+use std::fmt::{Display, Write as _};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -317,18 +317,23 @@ pub(crate) fn run(args: TourArgs) -> Res<ExitCode> {
     let passed = steps.iter().filter(|s| s.ok).count();
     let elapsed = started.elapsed();
     println!();
-    let mut names: Vec<String> = sections.iter().map(|s| s.name().to_owned()).collect();
+    let mut names = sections
+        .iter()
+        .map(|s| s.name())
+        .collect::<Vec<_>>()
+        .join(", ");
     if !setup.is_empty() {
-        names.push(format!(
-            "after {} of {} setup steps passed",
+        let _ = write!(
+            names,
+            "; after {} of {} setup steps passed",
             setup.iter().filter(|s| s.ok).count(),
             setup.len()
-        ));
+        );
     }
     println!(
         "tour: {passed} steps passed, {} failed ({}) in {:.2} s",
         failed.len(),
-        names.join("; "),
+        names,
         elapsed.as_secs_f64()
     );
     for s in &failed {
