@@ -94,12 +94,15 @@ pub(super) fn run(tour: &mut Tour) -> Res<()> {
         let raw = m.unquoted(MboxFormat::Mboxrd);
         let parsed = Message::parse(&raw);
         let subject = parsed.header().subject().unwrap_or_default().into_owned();
-        let from = String::from_utf8_lossy(m.envelope().unwrap_or_default()).into_owned();
+        // As `mail` lists them: sender cut to 18 characters, date to the minute.
+        let envelope = String::from_utf8_lossy(m.envelope().unwrap_or_default()).into_owned();
+        let (from, date) = envelope.split_once(' ').unwrap_or((&envelope, ""));
         let lines = raw.split(|&b| b == b'\n').count().saturating_sub(1);
         tour.say(format!(
-            " N {:>2} {:<40} {:>4}/{:<6} {}",
+            " N {:>2} {:<18} {:<16} {:>4}/{:<6} {}",
             i + 1,
-            from.chars().take(40).collect::<String>(),
+            from.chars().take(18).collect::<String>(),
+            date.chars().take(16).collect::<String>(),
             lines,
             raw.len(),
             subject
