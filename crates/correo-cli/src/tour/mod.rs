@@ -202,11 +202,12 @@ impl Tour {
 /// Runs `correo tour`.
 pub(crate) fn run(args: TourArgs) -> Res<ExitCode> {
     let started = Instant::now();
-    let sections: Vec<Section> = if args.section.is_empty() {
-        Section::value_variants().to_vec()
-    } else {
-        args.section.clone()
-    };
+    // Always in the tour's order (each part reads what the earlier ones left), once each.
+    let sections: Vec<Section> = Section::value_variants()
+        .iter()
+        .copied()
+        .filter(|s| args.section.is_empty() || args.section.contains(s))
+        .collect();
     let tmp = TempDir::new()?;
     let maildir = tmp.0.join("Maildir");
     std::fs::create_dir_all(&maildir)?;
