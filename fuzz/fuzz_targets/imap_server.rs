@@ -5,8 +5,8 @@
 
 use std::borrow::Cow;
 
-use correo_imap::server::{Event, MailboxView, MessageData, Server, ServerConfig};
-use correo_imap::types::{Flag, ListItem, Mailbox, Status, StatusItem};
+use correo_imap::server::{ChangedMessage, Event, MailboxView, MessageData, Server, ServerConfig};
+use correo_imap::types::{Flag, ListItem, Mailbox, Status, StatusItem, Thread};
 use libfuzzer_sys::fuzz_target;
 
 struct Bytes<'a>(&'a [u8]);
@@ -40,10 +40,22 @@ fn answer(s: &mut Server, e: Event, f: &mut Bytes<'_>) {
                 s.complete(Status::No, None, "no such mailbox");
             } else {
                 let n = u32::from(f.byte() % 8);
+                let m = f.byte();
                 s.select_ok(MailboxView {
                     uids: (1..=n).map(|i| i * 2).collect(),
                     uid_next: n * 2 + 1,
                     read_only: c % 2 == 0,
+                    highest_modseq: (m % 4 != 0).then_some(u64::from(m)),
+                    vanished: f.take(3).iter().map(|&b| u32::from(b)).collect(),
+                    changed: f
+                        .take(2)
+                        .iter()
+                        .map(|&b| ChangedMessage {
+                            uid: u32::from(b % 20),
+                            flags: vec![Flag::Seen],
+                            modseq: u64::from(b),
+                        })
+                        .collect(),
                     ..MailboxView::default()
                 });
             }
@@ -67,7 +79,13 @@ fn answer(s: &mut Server, e: Event, f: &mut Bytes<'_>) {
             s.status(mailbox, v);
             s.complete(Status::Ok, None, "");
         }
-        Event::Fetch { messages, .. } => {
+        Event::Fetch {
+            messages, vanished, ..
+        } => {
+            if vanished {
+                let v: Vec<u32> = f.take(4).iter().map(|&b| u32::from(b)).collect();
+                s.vanished_earlier(&v);
+            }
             for m in messages.iter().take(64) {
                 let d = MessageData {
                     uid: m.uid,
@@ -78,7 +96,8 @@ fn answer(s: &mut Server, e: Event, f: &mut Bytes<'_>) {
                     envelope: None,
                     body_structure: None,
                 };
-                s.fetch_message(m.seq, &d);
+                let modseq = f.byte();
+                s.fetch_message_modseq(m.seq, &d, (modseq % 3 != 0).then_some(u64::from(modseq)));
             }
             s.complete(Status::Ok, None, "");
         }
@@ -86,7 +105,11 @@ fn answer(s: &mut Server, e: Event, f: &mut Bytes<'_>) {
             messages, flags, ..
         } => {
             for m in messages.iter().take(64) {
-                s.store_flags(m.seq, flags.clone());
+                match f.byte() % 3 {
+                    0 => s.store_flags(m.seq, flags.clone()),
+                    1 => s.store_result(m.seq, flags.clone(), Some(u64::from(c))),
+                    _ => s.store_modified(m.seq),
+                }
             }
             s.complete(Status::Ok, None, "");
         }
@@ -106,8 +129,27 @@ fn answer(s: &mut Server, e: Event, f: &mut Bytes<'_>) {
         }
         Event::Search { .. } => {
             let ids: Vec<u32> = f.take(4).iter().map(|&b| u32::from(b)).collect();
-            s.search_result(&ids);
+            s.search_result_modseq(&ids, (c % 2 == 0).then_some(u64::from(c)));
         }
+        Event::Sort { .. } => {
+            let ids: Vec<u32> = f.take(4).iter().map(|&b| u32::from(b)).collect();
+            s.sort_result(&ids);
+        }
+        Event::Thread { .. } => {
+            // A chain as deep as the fuzz bytes say, and a dummy root.
+            let mut t = Thread {
+                id: Some(1),
+                children: Vec::new(),
+            };
+            for i in 0..u32::from(f.byte()) {
+                t = Thread {
+                    id: (i % 5 != 0).then_some(i + 2),
+                    children: vec![t],
+                };
+            }
+            s.thread_result(vec![t]);
+        }
+        Event::Compress => s.compression_started(),
         Event::Append { .. } => s.append_ok((c % 2 == 0).then(|| (3, vec![9]))),
         Event::StartTls => s.tls_established(),
         Event::Idle
@@ -132,6 +174,11 @@ fn answer(s: &mut Server, e: Event, f: &mut Bytes<'_>) {
         0 => s.exists(u32::from(f.byte()) + 100),
         1 => s.expunged(u32::from(f.byte())),
         2 => s.flags_changed(u32::from(f.byte()), vec![Flag::Flagged]),
+        3 => s.message_changed(
+            u32::from(f.byte()),
+            vec![Flag::Seen],
+            Some(u64::from(f.byte())),
+        ),
         _ => {}
     }
 }
@@ -144,6 +191,12 @@ fuzz_target!(|data: &[u8]| {
         starttls: c & 2 != 0,
         implicit_tls: c & 4 != 0,
         max_append: 64,
+        condstore: c & 8 != 0,
+        qresync: c & 16 != 0,
+        sort: c & 32 != 0,
+        thread: c & 32 != 0,
+        searchres: c & 64 != 0,
+        compress: c & 128 != 0,
         ..ServerConfig::default()
     };
     config.limits.max_line_len = 256;

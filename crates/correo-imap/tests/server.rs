@@ -1622,3 +1622,44 @@ fn compress_is_a_transport_switch() {
     let out: Vec<u8> = std::iter::from_fn(|| s.poll_transmit()).flatten().collect();
     assert_eq!(out, b"a4 OK NOOP completed.\r\n");
 }
+
+#[test]
+fn deep_threads_are_sent_flattened() {
+    use correo_imap::types::Thread;
+    let mut config = ext_config();
+    config.limits.max_thread_depth = 3;
+    let mut s = Server::new(config);
+    while s.poll_transmit().is_some() {}
+    s.receive(b"a1 LOGIN u p\r\n");
+    s.poll_event();
+    s.accept_login();
+    s.receive(b"a2 SELECT INBOX\r\n");
+    s.poll_event();
+    s.select_ok(MailboxView {
+        uids: (1..=5).collect(),
+        ..MailboxView::default()
+    });
+    while s.poll_transmit().is_some() {}
+    let leaf = |id| Thread {
+        id: Some(id),
+        children: vec![],
+    };
+    let chain = |ids: &[u32]| {
+        let mut t = leaf(*ids.last().unwrap());
+        for &i in ids.iter().rev().skip(1) {
+            t = Thread {
+                id: Some(i),
+                children: vec![t],
+            };
+        }
+        t
+    };
+    s.receive(b"a3 THREAD REFERENCES UTF-8 ALL\r\n");
+    assert!(matches!(s.poll_event(), Some(Event::Thread { .. })));
+    s.thread_result(vec![chain(&[1, 2, 3]), chain(&[4, 5, 6, 7])]);
+    let out: Vec<u8> = std::iter::from_fn(|| s.poll_transmit()).flatten().collect();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "* THREAD (1 2 3)(4 (5)(6)(7))\r\na3 OK Thread completed.\r\n"
+    );
+}

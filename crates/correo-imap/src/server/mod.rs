@@ -1311,11 +1311,14 @@ impl Server {
     }
 
     /// The result of the pending THREAD: the threads, with sequence numbers (THREAD) or
-    /// UIDs (UID THREAD).
+    /// UIDs (UID THREAD). A thread deeper than
+    /// [`Limits::max_thread_depth`](crate::Limits::max_thread_depth) is sent flattened
+    /// (its messages as children of its root), so that encoding stays shallow.
     pub fn thread_result(&mut self, threads: Vec<crate::types::Thread>) {
         let Some(Pending::Thread { uid }) = self.core.pending else {
             return;
         };
+        let threads = cap_thread_depth(threads, self.core.config.limits.max_thread_depth);
         self.core.untagged(Untagged::Thread(threads));
         if uid {
             self.core.flush_updates();
@@ -2598,6 +2601,49 @@ impl Core {
         }
         Some(v)
     }
+}
+
+fn thread_depth(t: &crate::types::Thread) -> usize {
+    let mut max = 0;
+    let mut stack = vec![(t, 1usize)];
+    while let Some((n, d)) = stack.pop() {
+        max = max.max(d);
+        stack.extend(n.children.iter().map(|c| (c, d + 1)));
+    }
+    max
+}
+
+/// Threads deeper than `max` flattened: their messages become leaves under the root (taken
+/// apart iteratively, so that no recursive drop runs on them either).
+fn cap_thread_depth(threads: Vec<crate::types::Thread>, max: usize) -> Vec<crate::types::Thread> {
+    use crate::types::Thread;
+    threads
+        .into_iter()
+        .map(|t| {
+            if thread_depth(&t) <= max.max(2) {
+                return t;
+            }
+            let root = t.id;
+            let mut leaves = Vec::new();
+            let mut stack = t.children;
+            stack.reverse();
+            while let Some(mut n) = stack.pop() {
+                let mut ch = std::mem::take(&mut n.children);
+                ch.reverse();
+                stack.extend(ch);
+                if let Some(id) = n.id {
+                    leaves.push(Thread {
+                        id: Some(id),
+                        children: Vec::new(),
+                    });
+                }
+            }
+            Thread {
+                id: root,
+                children: leaves,
+            }
+        })
+        .collect()
 }
 
 /// Whether any key (at any depth) satisfies `f`.
