@@ -13,6 +13,9 @@ use std::io::Write as _;
 use crate::parse::is_atom_char;
 use crate::types::*;
 
+/// The part written for a multipart that has none (Dovecot's choice).
+const EMPTY_PART: &str = "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0)";
+
 /// What the peer announced and what is enabled, for the encoder's choices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct EncodeOptions {
@@ -128,15 +131,23 @@ impl W {
         self.cur.push(b'"');
     }
 
-    /// A value the grammar requires quoted (dates): bytes that cannot go in a strict
-    /// quoted string become `?`.
+    /// A value the grammar requires quoted (dates, hierarchy delimiters). Bytes no quoted
+    /// string can hold (NUL, CR, LF, which no parse yields) become `?`; anything else is
+    /// kept as it is, so that a value read under leniency (an 8-bit delimiter) comes back
+    /// the same.
     fn quoted_only(&mut self, b: &[u8]) {
-        if b.iter().all(|&c| (0x20..0x7f).contains(&c)) {
+        if b.iter().all(|&c| !matches!(c, 0 | b'\r' | b'\n')) {
             self.quoted(b);
         } else {
             let clean: Vec<u8> = b
                 .iter()
-                .map(|&c| if (0x20..0x7f).contains(&c) { c } else { b'?' })
+                .map(|&c| {
+                    if matches!(c, 0 | b'\r' | b'\n') {
+                        b'?'
+                    } else {
+                        c
+                    }
+                })
                 .collect();
             self.quoted(&clean);
         }
@@ -573,9 +584,13 @@ impl W {
                 for p in parts {
                     self.body(p);
                 }
-                if !parts.is_empty() {
-                    self.sp();
+                if parts.is_empty() {
+                    // A multipart needs one part at least (`1*body`); for one without any
+                    // (Gmail's `("ALTERNATIVE")`, a message whose boundary never occurs)
+                    // write what Dovecot writes: one empty text part.
+                    self.s(EMPTY_PART);
                 }
+                self.sp();
                 self.string(subtype);
                 if let Some(e) = extension {
                     self.sp();

@@ -974,3 +974,30 @@ fn check_example(ex: &Example) {
         }
     }
 }
+
+/// A multipart without parts (Gmail's `("ALTERNATIVE")`, read under leniency) is written
+/// the way Dovecot writes it: one empty text part, so that strict peers can read it.
+#[test]
+fn empty_multipart_is_written_with_an_empty_part() {
+    let line = b"* 5 FETCH (BODYSTRUCTURE ((\"ALTERNATIVE\")(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 12 1) \"MIXED\"))\r\n";
+    let r = parse_response(
+        RawMessage::new(line),
+        &Leniency::default(),
+        &Limits::default(),
+    )
+    .unwrap();
+    let wire = correo_imap::encode::join(&correo_imap::encode::encode_response(
+        &r,
+        &correo_imap::encode::EncodeOptions::default(),
+    ));
+    assert_eq!(
+        String::from_utf8(wire.clone()).unwrap(),
+        "* 5 FETCH (BODYSTRUCTURE (((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0) \"ALTERNATIVE\")(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 12 1) \"MIXED\"))\r\n"
+    );
+    parse_response(
+        RawMessage::new(&wire),
+        &Leniency::strict(),
+        &Limits::default(),
+    )
+    .unwrap();
+}
