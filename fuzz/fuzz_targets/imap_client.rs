@@ -62,7 +62,10 @@ fuzz_target!(|data: &[u8]| {
             },
             ..ClientConfig::default()
         };
-        let cut = input.iter().position(|&b| b == b'\n').map_or(input.len(), |i| i + 1);
+        let cut = input
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(input.len(), |i| i + 1);
         let (greeting, rest) = input.split_at(cut);
         let whole = session(config, greeting, rest, usize::MAX);
         let chunked = session(config, greeting, rest, 1 + usize::from(ctl >> 1));

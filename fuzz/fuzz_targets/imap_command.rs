@@ -70,7 +70,12 @@ fuzz_target!(|data: &[u8]| {
                     String::from_utf8_lossy(&w1)
                 ),
             };
-            assert_eq!(v2, v1, "value changed through {:?}", String::from_utf8_lossy(&w1));
+            assert_eq!(
+                v2,
+                v1,
+                "value changed through {:?}",
+                String::from_utf8_lossy(&w1)
+            );
             let w2 = join(&encode_command(&v2, &opts));
             assert_eq!(w1, w2, "encoding not stable");
         }
