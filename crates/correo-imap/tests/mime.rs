@@ -269,3 +269,47 @@ fn internal_dates_to_unix() {
     assert_eq!(parse_internal_date("01-Foo-1970 00:00:00 +0000"), None);
     assert_eq!(parse_internal_date("01-Jan-1970 00:00:00 0000"), None);
 }
+
+#[test]
+fn multipart_without_parts_gets_an_empty_text_part() {
+    use correo_imap::types::{BodyStructure, SinglePartKind};
+    let raw = b"Content-Type: multipart/mixed; boundary=nunca\r\n\r\nno boundary here\r\n";
+    let msg = Message::parse(raw);
+    for ext in [false, true] {
+        let BodyStructure::Multi { parts, .. } = correo_imap::mime::body_structure(&msg, ext)
+        else {
+            panic!("not multipart");
+        };
+        assert_eq!(parts.len(), 1);
+        let BodyStructure::Single {
+            media_type,
+            subtype,
+            fields,
+            kind,
+            ..
+        } = &parts[0]
+        else {
+            panic!("nested multipart");
+        };
+        assert_eq!(
+            (&media_type[..], &subtype[..]),
+            (&b"text"[..], &b"plain"[..])
+        );
+        assert_eq!((fields.size, kind), (0, &SinglePartKind::Text { lines: 0 }));
+    }
+    let mut enc = Vec::new();
+    correo_imap::encode::encode_response_to(
+        &correo_imap::types::Response::Untagged(correo_imap::types::Untagged::Fetch {
+            seq: 1,
+            items: vec![correo_imap::types::FetchItem::Body(Box::new(
+                correo_imap::mime::body_structure(&msg, false),
+            ))],
+        }),
+        &correo_imap::encode::EncodeOptions::default(),
+        &mut enc,
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&enc),
+        "* 1 FETCH (BODY ((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0) \"mixed\"))\r\n"
+    );
+}

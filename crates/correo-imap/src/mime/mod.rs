@@ -211,10 +211,29 @@ fn structure(m: &Message<'_>, part: &Part<'_>, ext: bool, depth: usize) -> BodyS
     let ct = part.content_type();
     let subtype = Cow::Owned(ct.subtype().as_bytes().to_vec());
     if part.kind() == PartKind::Multipart && depth < 64 {
-        let parts: Vec<_> = m
+        let mut parts: Vec<_> = m
             .children(part)
             .map(|c| structure(m, c, ext, depth + 1))
             .collect();
+        if parts.is_empty() {
+            // `1*body`: a multipart whose boundary never occurs gets Dovecot's empty part.
+            parts.push(BodyStructure::Single {
+                media_type: Cow::Borrowed(b"text"),
+                subtype: Cow::Borrowed(b"plain"),
+                fields: BodyFields {
+                    params: Some(vec![(
+                        Cow::Borrowed(&b"charset"[..]),
+                        Cow::Borrowed(&b"us-ascii"[..]),
+                    )]),
+                    id: None,
+                    description: None,
+                    encoding: Some(Cow::Borrowed(b"7bit")),
+                    size: 0,
+                },
+                kind: SinglePartKind::Text { lines: 0 },
+                extension: None,
+            });
+        }
         return BodyStructure::Multi {
             parts,
             subtype,
