@@ -76,11 +76,21 @@ impl Transcript {
     /// `max_lines` are cut with a count of what was left out, and their last line (the
     /// status line that usually ends a response) is still shown.
     pub(crate) fn lines(&self, who: &'static str, bytes: &[u8]) {
+        self.record(who, bytes);
+        self.show(who, bytes);
+    }
+
+    /// Keeps `bytes` in the capture log (if any) without printing them.
+    pub(crate) fn record(&self, who: &'static str, bytes: &[u8]) {
         if let Some(log) = &self.capture
             && let Ok(mut log) = log.lock()
         {
             log.push((who, bytes.to_vec()));
         }
+    }
+
+    /// Prints `bytes` as [`Transcript::lines`] does, without capturing them.
+    pub(crate) fn show(&self, who: &str, bytes: &[u8]) {
         if !self.enabled() || bytes.is_empty() {
             return;
         }

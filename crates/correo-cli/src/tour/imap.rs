@@ -17,11 +17,67 @@ use crate::net::Conn;
 use crate::send::Mail;
 use crate::transcript::Transcript;
 
+/// Prints what the server sends the way the seed shows a FETCH: every line outside
+/// literals, and each literal (`{4670}` and the bytes after it) cut to its first lines and
+/// a count, so that the lines after a long literal stay in view.
+#[derive(Default)]
+struct ServerPrinter {
+    /// A line begun in an earlier read.
+    partial: Vec<u8>,
+    /// Bytes of the current literal still to come, and those seen so far.
+    literal_left: usize,
+    literal: Vec<u8>,
+}
+
+/// The size announced by a line ending in a literal, `{n}` or `{n+}` then CRLF.
+fn literal_size(line: &[u8]) -> Option<usize> {
+    let line = line
+        .strip_suffix(b"\r\n")
+        .or_else(|| line.strip_suffix(b"\n"))?;
+    let inner = line.strip_suffix(b"}")?;
+    let open = inner.iter().rposition(|&b| b == b'{')?;
+    let digits = inner.get(open + 1..)?;
+    let digits = digits.strip_suffix(b"+").unwrap_or(digits);
+    std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
+impl ServerPrinter {
+    fn feed(&mut self, transcript: &Transcript, mut data: &[u8]) {
+        while !data.is_empty() {
+            if self.literal_left > 0 {
+                let take = self.literal_left.min(data.len());
+                let (lit, rest) = data.split_at(take);
+                self.literal.extend_from_slice(lit);
+                self.literal_left -= take;
+                data = rest;
+                if self.literal_left == 0 {
+                    let mut short = transcript.clone();
+                    short.max_lines = 4;
+                    short.show("S", &self.literal);
+                    self.literal.clear();
+                }
+                continue;
+            }
+            let Some(nl) = data.iter().position(|&b| b == b'\n') else {
+                self.partial.extend_from_slice(data);
+                return;
+            };
+            let (line, rest) = data.split_at(nl + 1);
+            self.partial.extend_from_slice(line);
+            transcript.show("S", &self.partial);
+            self.literal_left = literal_size(&self.partial).unwrap_or(0);
+            self.partial.clear();
+            data = rest;
+        }
+    }
+}
+
 /// A client session over a socket (plain TCP, as the seed's `telnet localhost 143`).
 struct Session {
     client: Client,
     conn: Conn,
     transcript: Transcript,
+    printer: ServerPrinter,
     buf: Vec<u8>,
 }
 
@@ -36,6 +92,7 @@ impl Session {
             }),
             conn: Conn::Plain(tcp),
             transcript,
+            printer: ServerPrinter::default(),
             buf: vec![0u8; 64 * 1024],
         };
         let events = s.wait(|evs| evs.iter().any(|e| matches!(e, Event::Greeting(_))))?;
@@ -58,7 +115,8 @@ impl Session {
             return Ok(false);
         }
         let data = self.buf.get(..n).unwrap_or_default();
-        self.transcript.lines("S", data);
+        self.transcript.record("S", data);
+        self.printer.feed(&self.transcript, data);
         self.client.receive(data);
         Ok(true)
     }
@@ -350,4 +408,21 @@ pub(super) fn run(tour: &mut Tour) -> Res<()> {
     s.client.logout()?;
     let _ = s.wait(|evs| evs.iter().any(|e| matches!(e, Event::Closed { .. })));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::literal_size;
+
+    #[test]
+    fn literal_sizes() {
+        assert_eq!(
+            literal_size(b"* 4 FETCH (BODY[HEADER] {4670}\r\n"),
+            Some(4670)
+        );
+        assert_eq!(literal_size(b"a2 LOGIN 0429021 {18+}\r\n"), Some(18));
+        assert_eq!(literal_size(b"a7 OK Fetch completed.\r\n"), None);
+        assert_eq!(literal_size(b"* OK {x}\r\n"), None);
+        assert_eq!(literal_size(b"{12}"), None);
+    }
 }
