@@ -109,6 +109,8 @@ pub(crate) struct Submission<'a> {
     pub(crate) helo: &'a str,
     /// Use BDAT when offered.
     pub(crate) chunking: bool,
+    /// How long to wait for the server before giving up.
+    pub(crate) read_timeout: Duration,
 }
 
 pub(crate) fn run(args: SendArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
@@ -146,6 +148,7 @@ pub(crate) fn run(args: SendArgs) -> Result<ExitCode, Box<dyn std::error::Error>
             insecure_auth: args.insecure_auth,
             helo: &args.helo,
             chunking: false,
+            read_timeout: Duration::from_secs(300),
         },
         &[Mail {
             from: &args.from,
@@ -237,7 +240,7 @@ pub(crate) fn submit(
     let host = sub.server.rsplit_once(':').map_or(sub.server, |(h, _)| h);
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let tcp = TcpStream::connect(sub.server).map_err(|e| format!("connect {}: {e}", sub.server))?;
-    tcp.set_read_timeout(Some(Duration::from_secs(300)))?;
+    tcp.set_read_timeout(Some(sub.read_timeout))?;
     let mut conn = Conn::Plain(tcp);
     let tls_config = match &sub.tls_config {
         Some(c) => std::sync::Arc::clone(c),

@@ -84,7 +84,7 @@ struct Session {
 impl Session {
     fn connect(addr: &str, transcript: Transcript) -> Res<(Session, Vec<Event>)> {
         let tcp = TcpStream::connect(addr).map_err(|e| format!("connect {addr}: {e}"))?;
-        tcp.set_read_timeout(Some(Duration::from_secs(10)))?;
+        tcp.set_read_timeout(Some(Duration::from_secs(20)))?;
         let mut s = Session {
             client: Client::new(ClientConfig {
                 tls: TlsMode::Plain,

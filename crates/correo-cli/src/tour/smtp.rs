@@ -56,6 +56,8 @@ pub(super) fn session(tour: &Tour, mails: &[Mail<'_>]) -> Res<Report> {
             insecure_auth: false,
             helo: data::DOMAIN,
             chunking: false,
+            // Loopback: a server that says nothing for this long is broken.
+            read_timeout: std::time::Duration::from_secs(20),
         },
         mails,
         &tour.transcript(),
