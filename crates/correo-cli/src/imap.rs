@@ -47,7 +47,8 @@ pub(crate) struct ImapArgs {
     /// Commands, in order: `capability`, `list`, `select MBOX`, `examine MBOX`,
     /// `status MBOX ITEMS`, `fetch SET ITEMS [--out FILE]`, `search KEYS`, `create MBOX`,
     /// `delete MBOX`, `copy SET MBOX`, `move SET MBOX`, `store SET FLAGS`, `expunge`,
-    /// `noop`, `idle SECONDS`.
+    /// `noop`, `idle SECONDS`, `compress` (COMPRESS DEFLATE: the rest of the session is
+    /// deflated; the transcript shows it inflated).
     #[arg(
         trailing_var_arg = true,
         allow_hyphen_values = true,
@@ -93,6 +94,7 @@ pub(crate) fn parse_commands(words: &[String]) -> Result<Vec<Cmd>, BoxError> {
             "capability" => (Cmd::Text("CAPABILITY".into(), None), 1),
             "noop" => (Cmd::Text("NOOP".into(), None), 1),
             "expunge" => (Cmd::Text("EXPUNGE".into(), None), 1),
+            "compress" => (Cmd::Text("COMPRESS DEFLATE".into(), None), 1),
             "list" => (Cmd::Text("LIST \"\" *".into(), None), 1),
             "select" | "examine" | "create" | "delete" => (
                 Cmd::Text(
@@ -170,6 +172,8 @@ struct Session {
     tls_config: Arc<rustls::ClientConfig>,
     transcript: Transcript,
     buf: Vec<u8>,
+    /// COMPRESS DEFLATE is active.
+    deflate: Option<crate::serve::imap::Deflate>,
 }
 
 impl Session {
@@ -202,6 +206,7 @@ impl Session {
             tls_config,
             transcript,
             buf: vec![0u8; 64 * 1024],
+            deflate: None,
         };
         let mut events = session.wait(|evs| evs.iter().any(|e| matches!(e, Event::Greeting(_))))?;
         // In StartTlsRequired mode the machine sends STARTTLS on its own after the greeting.
@@ -223,6 +228,14 @@ impl Session {
             let mut upgrade = false;
             while let Some(ev) = self.client.poll_event() {
                 upgrade |= matches!(ev, Event::StartTls);
+                if let Event::CompressionActive { remaining } = &ev {
+                    self.transcript.note("[DEFLATE active]");
+                    self.deflate = Some(crate::serve::imap::Deflate::new());
+                    if !remaining.is_empty() {
+                        let remaining = remaining.clone();
+                        self.feed(&remaining)?;
+                    }
+                }
                 let closed = matches!(ev, Event::Closed { .. });
                 events.push(ev);
                 if closed {
@@ -256,17 +269,37 @@ impl Session {
         if n == 0 {
             return Ok(false);
         }
-        let data = self.buf.get(..n).unwrap_or_default();
-        self.transcript.lines("S", data);
-        self.client.receive(data);
+        let data = self.buf.get(..n).unwrap_or_default().to_vec();
+        self.feed(&data)?;
         Ok(true)
+    }
+
+    /// Bytes from the socket to the machine (inflated when COMPRESS is on).
+    fn feed(&mut self, data: &[u8]) -> Result<(), BoxError> {
+        match self.deflate.as_mut() {
+            Some(d) => {
+                let (client, transcript) = (&mut self.client, &self.transcript);
+                d.decompress(data, |plain| {
+                    transcript.lines("S", plain);
+                    client.receive(plain);
+                })?;
+            }
+            None => {
+                self.transcript.lines("S", data);
+                self.client.receive(data);
+            }
+        }
+        Ok(())
     }
 
     fn flush(&mut self) -> Result<(), BoxError> {
         let conn = self.conn.as_mut().ok_or("connection lost")?;
         while let Some(bytes) = self.client.poll_transmit() {
             self.transcript.lines("C", &bytes);
-            conn.write_all(&bytes)?;
+            match self.deflate.as_mut() {
+                Some(d) => conn.write_all(&d.compress(&bytes)?)?,
+                None => conn.write_all(&bytes)?,
+            }
         }
         conn.flush()?;
         Ok(())

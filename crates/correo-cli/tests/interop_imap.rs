@@ -586,3 +586,58 @@ fn compress_deflate_on_the_socket() {
             .count();
     assert_eq!(stored, 1);
 }
+
+/// `correo imap ... compress ...` against `correo serve`: the session goes on deflated
+/// (both ends are correo; the socket test above checks the wire format with zlib).
+#[test]
+fn correo_imap_compress_against_correo_serve() {
+    let dir = temp_dir("imap-compress-cli");
+    std::fs::write(dir.join("users"), "alice:secret\n").unwrap();
+    let serve = Serve::start(
+        &dir.join("mail"),
+        &[
+            "--users",
+            dir.join("users").to_str().unwrap(),
+            "--imap",
+            "127.0.0.1:0",
+            "--insecure-auth",
+        ],
+    );
+    let out = Command::new(correo())
+        .arg("imap")
+        .arg("--server")
+        .arg(serve.addr("imap"))
+        .args(["--user", "alice", "--password", "secret"])
+        .args([
+            "compress",
+            "create",
+            "comprimido/sub",
+            "list",
+            "select",
+            "comprimido/sub",
+            "status",
+            "INBOX",
+            "(MESSAGES HIGHESTMODSEQ)",
+        ])
+        .output()
+        .unwrap();
+    let transcript = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{transcript}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = transcript
+        .split("[DEFLATE active]")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no DEFLATE: {transcript}"));
+    assert!(
+        after.contains("S: * LIST (\\HasChildren) \"/\" comprimido"),
+        "{transcript}"
+    );
+    assert!(after.contains("S: * OK [HIGHESTMODSEQ "), "{transcript}");
+    assert!(
+        after.contains("S: * STATUS INBOX (MESSAGES 0 HIGHESTMODSEQ "),
+        "{transcript}"
+    );
+}

@@ -25,14 +25,15 @@ use super::Ctx;
 use super::store::StoredMessage;
 use crate::net::Conn;
 
-/// Raw DEFLATE (RFC 1951) both ways, once COMPRESS is active (RFC 4978).
-struct Deflate {
+/// Raw DEFLATE (RFC 1951) both ways, once COMPRESS is active (RFC 4978). Also used by
+/// `correo imap compress` on the client side.
+pub(crate) struct Deflate {
     out: flate2::Compress,
     inp: flate2::Decompress,
 }
 
 impl Deflate {
-    fn new() -> Deflate {
+    pub(crate) fn new() -> Deflate {
         Deflate {
             out: flate2::Compress::new(flate2::Compression::default(), false),
             inp: flate2::Decompress::new(false),
@@ -40,7 +41,7 @@ impl Deflate {
     }
 
     /// Compresses `data` and ends with a sync flush, so the peer can decode all of it.
-    fn compress(&mut self, data: &[u8]) -> io::Result<Vec<u8>> {
+    pub(crate) fn compress(&mut self, data: &[u8]) -> io::Result<Vec<u8>> {
         let mut out = Vec::with_capacity(data.len() / 2 + 64);
         let mut input = data;
         loop {
@@ -65,7 +66,11 @@ impl Deflate {
     }
 
     /// Inflates `data`, giving the output to `sink` in bounded pieces.
-    fn decompress(&mut self, data: &[u8], mut sink: impl FnMut(&[u8])) -> io::Result<()> {
+    pub(crate) fn decompress(
+        &mut self,
+        data: &[u8],
+        mut sink: impl FnMut(&[u8]),
+    ) -> io::Result<()> {
         let mut buf = vec![0u8; 64 * 1024];
         let mut input = data;
         loop {
