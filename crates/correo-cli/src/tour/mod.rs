@@ -33,8 +33,8 @@ type Res<T> = Result<T, Box<dyn Error>>;
 /// Replay the seed labs (SMTP, MIME, POP3, IMAP, SPF/DKIM) against correo itself.
 #[derive(Debug, clap::Args)]
 pub(crate) struct TourArgs {
-    /// Run only these sections (repeat, or a comma list); the messages the later sections
-    /// need are delivered silently first.
+    /// Run only these sections (repeat, or a comma list; they run in the tour's order).
+    /// Without smtp, the messages the others read are delivered silently first.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "NAME")]
     section: Vec<Section>,
     /// Print only the summary.
