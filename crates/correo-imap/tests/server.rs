@@ -1663,3 +1663,65 @@ fn deep_threads_are_sent_flattened() {
         "* THREAD (1 2 3)(4 (5)(6)(7))\r\na3 OK Thread completed.\r\n"
     );
 }
+
+/// All of the extension sessions above as one client stream (COMPRESS aside: what follows
+/// it depends on when the application switches).
+const EXT_STREAM: &str = "a1 LOGIN alice secret\r\na2 ENABLE CONDSTORE QRESYNC\r\n\
+a3 SELECT INBOX\r\na4 STORE 1 +FLAGS (\\Flagged)\r\na5 FETCH 1:* (FLAGS) (CHANGEDSINCE 4)\r\n\
+a6 STORE 1:2 (UNCHANGEDSINCE 4) +FLAGS (\\Seen)\r\na7 UID SEARCH MODSEQ 5\r\n\
+a8 SEARCH RETURN (SAVE) SUBJECT plan\r\na9 FETCH $ (UID MODSEQ)\r\n\
+a10 SORT (REVERSE DATE) UTF-8 $\r\na11 THREAD REFERENCES UTF-8 ALL\r\n\
+a12 STORE 3 +FLAGS.SILENT (\\Deleted)\r\na13 EXPUNGE\r\n\
+a14 UID FETCH 1:* (FLAGS) (CHANGEDSINCE 4 VANISHED)\r\n\
+a15 SELECT INBOX (QRESYNC (1795389645 5 1:9))\r\na16 THREAD ORDEREDSUBJECT UTF-8 ALL\r\n";
+
+fn ext_stream_output(pieces: &[&[u8]]) -> String {
+    let mut s = Server::new(ext_config());
+    let mut app = App::new(thread_inbox());
+    let mut out = run(&mut s, &mut app, b"");
+    for p in pieces {
+        out.push_str(&run(&mut s, &mut app, p));
+    }
+    out
+}
+
+#[test]
+fn extension_stream_reference() {
+    let out = ext_stream_output(&[EXT_STREAM.as_bytes()]);
+    for want in [
+        "* ENABLED CONDSTORE QRESYNC\r\n",
+        "a6 OK [MODIFIED 1] Conditional STORE failed.\r\n",
+        "* 1 FETCH (UID 1 MODSEQ (9))\r\n* 2 FETCH (UID 2 MODSEQ (10))\r\n\
+         * 4 FETCH (UID 4 MODSEQ (4))\r\na9 OK Fetch completed.\r\n",
+        "* SORT 4 2 1\r\n",
+        "* THREAD ((6)(5))((3)(7))(1 2 4)\r\n",
+        "* VANISHED 3\r\na13 OK Expunge completed.\r\n",
+        "* OK [HIGHESTMODSEQ 12] Highest\r\n* VANISHED (EARLIER) 3\r\n\
+         * 1 FETCH (UID 1 FLAGS (\\Flagged) MODSEQ (9))\r\n\
+         * 2 FETCH (UID 2 FLAGS (\\Seen) MODSEQ (10))\r\n\
+         * 5 FETCH (UID 6 FLAGS () MODSEQ (6))\r\n* 6 FETCH (UID 7 FLAGS () MODSEQ (7))\r\n\
+         a15 OK [READ-WRITE] Select completed.\r\n",
+        "* THREAD (5)(1 (2)(3))(4 6)\r\na16 OK Thread completed.\r\n",
+    ] {
+        assert!(out.contains(want), "{want:?} not in\n{out}");
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+    /// The extension stream gives the same output however it is split.
+    #[test]
+    fn extension_stream_any_split(cuts in proptest::collection::vec(1usize..120, 1..30)) {
+        let all = EXT_STREAM.as_bytes();
+        let reference = ext_stream_output(&[all]);
+        let mut pieces = vec![];
+        let (mut i, mut k) = (0, 0);
+        while i < all.len() {
+            let n = cuts[k % cuts.len()].min(all.len() - i);
+            pieces.push(&all[i..i + n]);
+            i += n;
+            k += 1;
+        }
+        proptest::prop_assert_eq!(ext_stream_output(&pieces), reference);
+    }
+}

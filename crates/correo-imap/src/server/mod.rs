@@ -16,6 +16,23 @@
 //! application supplies (with the `mime` feature, ENVELOPE, BODYSTRUCTURE and part
 //! sections come from [`correo_mime`]).
 //!
+//! Extensions, each switched on in [`ServerConfig`]:
+//! - CONDSTORE / QRESYNC (RFC 7162): `ENABLE` answers `* ENABLED` with what it enabled;
+//!   `HIGHESTMODSEQ`/`NOMODSEQ` in SELECT; `MODSEQ` in FETCH (the application gives each
+//!   message's mod-sequence with [`Server::fetch_message_modseq`], [`Server::store_result`],
+//!   [`Server::message_changed`]); `CHANGEDSINCE` filtering; `UNCHANGEDSINCE` with
+//!   `[MODIFIED ...]` ([`Server::store_modified`]); SEARCH `MODSEQ`
+//!   ([`Server::search_result_modseq`]); `SELECT ... (QRESYNC ...)` with `VANISHED
+//!   (EARLIER)` and changed messages ([`MailboxView::vanished`], [`MailboxView::changed`]);
+//!   `UID FETCH ... (VANISHED)` ([`Server::vanished_earlier`]); and `VANISHED` instead of
+//!   `EXPUNGE` once QRESYNC is enabled.
+//! - SORT and THREAD (RFC 5256): [`Event::Sort`] and [`Event::Thread`], answered with
+//!   [`Server::sort_result`] and [`Server::thread_result`]; `crate::mime::sort` computes
+//!   them from correo-mime.
+//! - SEARCHRES (RFC 5182): `RETURN (SAVE)` and `$` are handled by the machine alone.
+//! - COMPRESS=DEFLATE (RFC 4978): [`Event::Compress`] tells the application to switch
+//!   the transport, then [`Server::compression_started`].
+//!
 //! ```
 //! use correo_imap::server::{Event, MailboxView, Server, ServerConfig};
 //!
