@@ -394,3 +394,45 @@ fn l_tag_reports_unsigned_content() {
         (DkimStatus::Pass, 0, false)
     );
 }
+
+/// `x=` and `t=` against the caller's time: expired fails, a future `t=` is
+/// a warning by default and refused with `max_future`.
+#[test]
+fn x_and_t_against_caller_time() {
+    let seed = [7u8; 32];
+    let key = SigningKey::ed25519_from_seed(&seed);
+    let record = key.dns_record();
+    let msg = b"From: a@example.org\r\nSubject: t\r\n\r\nbody\r\n";
+    let field = DkimSigner::new(key, "example.org", "s")
+        .timestamp(1_000_000)
+        .expiration(2_000_000)
+        .sign(msg)
+        .unwrap();
+    let signed = [field.as_bytes(), msg].concat();
+    let answer = correo_auth::dns::Answer::Records(vec![Record::Txt(record.into_bytes())]);
+    let verify = |opts: VerifyOptions| {
+        DkimVerifier::verify_message(&signed, opts, |_| answer.clone()).remove(0)
+    };
+    let r = verify(VerifyOptions::at(1_500_000));
+    assert_eq!((r.status, r.weak), (DkimStatus::Pass, false));
+    let r = verify(VerifyOptions::at(2_000_001));
+    assert_eq!(r.status, DkimStatus::PermError);
+    assert_eq!(r.rfc6376(), "PERMFAIL (signature expired)");
+    let mut skew = VerifyOptions::at(2_000_100);
+    skew.clock_skew = 100;
+    assert_eq!(verify(skew).status, DkimStatus::Pass);
+    // Signed "in the future" (t= after now).
+    let r = verify(VerifyOptions::at(999_000));
+    assert_eq!((r.status, r.weak), (DkimStatus::Pass, true));
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("1000 seconds in the future"))
+    );
+    let mut strict = VerifyOptions::at(999_000);
+    strict.max_future = Some(300);
+    let r = verify(strict.clone());
+    assert_eq!(r.status, DkimStatus::PermError);
+    strict.max_future = Some(1000);
+    assert_eq!(verify(strict).status, DkimStatus::Pass);
+}

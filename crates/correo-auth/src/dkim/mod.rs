@@ -88,6 +88,9 @@ pub enum DkimError {
     /// `x=` is in the past.
     #[error("signature expired")]
     Expired,
+    /// `t=` is further in the future than [`VerifyOptions::max_future`] allows.
+    #[error("signature timestamp in the future")]
+    FutureTimestamp,
     /// rsa-sha1 refused (RFC 8301).
     #[error("RFC 8301: rsa-sha1 MUST NOT be used for verifying")]
     Sha1Forbidden,

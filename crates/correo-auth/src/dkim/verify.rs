@@ -13,10 +13,15 @@ use crate::spf::UnexpectedAnswer;
 /// Verifier settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyOptions {
-    /// The current time (Unix seconds), for `x=`.
+    /// The current time (Unix seconds), for `x=` and `t=`.
     pub now: u64,
-    /// Seconds of clock skew tolerated on `x=` (default 0).
+    /// Seconds of clock skew tolerated on `x=` and `t=` (default 0).
     pub clock_skew: u64,
+    /// A `t=` later than `now + clock_skew` is reported as a warning (the
+    /// pass is flagged weak). With `Some(s)`, a `t=` later than `now + s` is
+    /// refused instead ([`DkimError::FutureTimestamp`], permerror), as RFC
+    /// 6376 3.5 allows. Default `None`.
+    pub max_future: Option<u64>,
     /// Verify rsa-sha1 signatures (RFC 8301 says not to; default false).
     /// When allowed, a passing rsa-sha1 signature is flagged weak.
     pub allow_sha1: bool,
@@ -32,6 +37,7 @@ impl VerifyOptions {
         VerifyOptions {
             now,
             clock_skew: 0,
+            max_future: None,
             allow_sha1: false,
             max_signatures: 16,
             max_header_fields: 2000,
@@ -247,6 +253,11 @@ impl DkimVerifier {
                             return Err(DkimError::Expired);
                         }
                     }
+                    if let (Some(t), Some(max)) = (s.timestamp, opts.max_future) {
+                        if t > opts.now.saturating_add(max) {
+                            return Err(DkimError::FutureTimestamp);
+                        }
+                    }
                     if s.algorithm == Algorithm::RsaSha1 && !opts.allow_sha1 {
                         return Err(DkimError::Sha1Forbidden);
                     }
@@ -264,6 +275,13 @@ impl DkimVerifier {
                     hash_headers(&mut h, sig.header_canon, &fields, &sig.headers, &stripped);
                     st.header_hash = h.finish();
                     st.warnings = unsigned_instances(&fields, &sig.headers);
+                    if let Some(t) = sig.timestamp {
+                        let ahead = t.saturating_sub(opts.now);
+                        if ahead > opts.clock_skew {
+                            st.warnings
+                                .push(format!("t= is {ahead} seconds in the future"));
+                        }
+                    }
                     st.body = Some(BodyState {
                         canon: BodyCanonicalizer::new(sig.body_canon),
                         hasher: Some(Hasher::for_alg(sig.algorithm)),

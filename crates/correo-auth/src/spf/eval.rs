@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use super::macros::{MacroContext, MacroString, nibbles};
 use super::record::{
-    DirK, MechK, Qualifier, Span, SpfRecord, SpfSyntaxError, TermK, is_spf1, scan_record,
+    DirK, MechK, Qualifier, Span, SpfRecord, SpfSyntaxError, TermK, check_record_bytes, is_spf1,
+    scan_terms,
 };
 use crate::dns::{Answer, Lookup, QType, Record};
 
@@ -149,7 +150,7 @@ pub struct UnexpectedAnswer(pub Lookup);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpfPolicy {
     text: Box<str>,
-    terms: Box<[TermK]>,
+    terms: Vec<TermK>,
     redirect: Option<Span>,
     exp: Option<Span>,
 }
@@ -162,28 +163,32 @@ impl SpfPolicy {
 
     /// Parse a record, taking its bytes without copying them.
     pub fn from_vec(txt: Vec<u8>) -> Result<SpfPolicy, SpfSyntaxError> {
-        let (_, terms) = scan_record(&txt)?;
-        let mut redirect = None;
-        let mut exp = None;
-        let mut dirs = Vec::with_capacity(terms.len());
-        for t in terms {
-            match t {
-                TermK::Dir(_) => dirs.push(t),
-                TermK::Redirect(s) => redirect = Some(s),
-                TermK::Exp(s) => exp = Some(s),
-                TermK::Unknown { .. } => {}
-            }
-        }
-        // scan_record checked that every byte is printable ASCII.
+        check_record_bytes(&txt)?;
+        // Printable US-ASCII throughout: valid UTF-8.
         let text = String::from_utf8(txt)
             .map_err(|_| SpfSyntaxError {
                 offset: 0,
                 reason: "not ASCII",
             })?
             .into_boxed_str();
+        let mut terms = scan_terms(&text)?;
+        let mut redirect = None;
+        let mut exp = None;
+        terms.retain(|t| match t {
+            TermK::Dir(_) => true,
+            TermK::Redirect(s) => {
+                redirect = Some(*s);
+                false
+            }
+            TermK::Exp(s) => {
+                exp = Some(*s);
+                false
+            }
+            TermK::Unknown { .. } => false,
+        });
         Ok(SpfPolicy {
             text,
-            terms: dirs.into_boxed_slice(),
+            terms,
             redirect,
             exp,
         })
@@ -361,12 +366,13 @@ pub struct SpfCheck {
 /// RFC 7208 4.3: a usable domain is a multi-label name with labels of 1-63
 /// octets (a final empty label allowed) and is not a literal.
 fn is_valid_domain(d: &str) -> bool {
-    let d = d.strip_suffix('.').unwrap_or(d);
-    if d.is_empty() || d.len() > 253 || d.starts_with('[') {
+    let d = d.as_bytes();
+    let d = d.strip_suffix(b".").unwrap_or(d);
+    if d.is_empty() || d.len() > 253 || d.first() == Some(&b'[') {
         return false;
     }
     let mut labels = 0;
-    for l in d.split('.') {
+    for l in d.split(|&c| c == b'.') {
         if l.is_empty() || l.len() > 63 {
             return false;
         }
@@ -381,7 +387,7 @@ fn truncate_name(mut s: String) -> String {
         s.pop();
     }
     while s.len() > 253 {
-        match s.find('.') {
+        match memchr::memchr(b'.', s.as_bytes()) {
             Some(k) => {
                 s.drain(..=k);
             }
@@ -544,9 +550,15 @@ impl SpfCheck {
             return Err(UnexpectedAnswer(lookup.clone()));
         };
         if let Wait::Record { via } = self.wait {
+            let name = self
+                .batch
+                .qs
+                .get_mut(pos)
+                .map(|q| std::mem::take(&mut q.name))
+                .unwrap_or_default();
             self.batch.clear();
             self.wait = Wait::Nothing;
-            self.push_frame(lookup.name.clone(), via, policy);
+            self.push_frame(name, via, policy);
             self.run();
         } else {
             let txt = Record::Txt(policy.as_str().as_bytes().to_vec());
@@ -799,6 +811,29 @@ impl SpfCheck {
         if matches!(self.phase, Phase::Explain { .. }) {
             self.step_explain();
             return;
+        }
+        // Fast path: move over the ip4/ip6 terms that do not match, without
+        // going round the machine's loop for each.
+        let ip = self.ip;
+        if let Some(f) = self.stack.last_mut() {
+            while let Some(TermK::Dir(d)) = f.policy.terms.get(f.idx) {
+                let hit = match (d.mech, ip) {
+                    (MechK::Ip4 { addr, prefix }, IpAddr::V4(ip)) => {
+                        in_net4(ip, addr, prefix.unwrap_or(32))
+                    }
+                    (MechK::Ip6 { addr, prefix }, IpAddr::V6(ip)) => {
+                        in_net6(ip, addr, prefix.unwrap_or(128))
+                    }
+                    (MechK::Ip4 { .. }, IpAddr::V6(_)) | (MechK::Ip6 { .. }, IpAddr::V4(_)) => {
+                        false
+                    }
+                    _ => break,
+                };
+                if hit {
+                    break;
+                }
+                f.idx += 1;
+            }
         }
         let Some(frame) = self.stack.last() else {
             self.finish(SpfResult::TempError, Some("internal: empty stack".into()));

@@ -310,16 +310,31 @@ pub(crate) enum TermK {
 /// per term. Every syntax rule of RFC 7208 is checked here (a record with an
 /// error anywhere is a permerror before any term is evaluated).
 pub(crate) fn scan_record(txt: &[u8]) -> Result<(&str, Vec<TermK>), SpfSyntaxError> {
+    check_record_bytes(txt)?;
+    // All bytes are ASCII now.
+    let s = std::str::from_utf8(txt).map_err(|_| err(0, "not ASCII"))?;
+    Ok((s, scan_terms(s)?))
+}
+
+/// The `v=spf1` prefix and printable US-ASCII throughout.
+pub(crate) fn check_record_bytes(txt: &[u8]) -> Result<(), SpfSyntaxError> {
     if !is_spf1(txt) {
         return Err(err(0, "record does not start with v=spf1"));
     }
-    if let Some(p) = txt.iter().position(|&c| !(0x20..=0x7e).contains(&c)) {
+    if !txt.iter().all(|&c| (0x20..=0x7e).contains(&c)) {
+        let p = txt
+            .iter()
+            .position(|&c| !(0x20..=0x7e).contains(&c))
+            .unwrap_or(0);
         return Err(err(p, "character outside printable US-ASCII"));
     }
-    // All bytes are ASCII now.
-    let s = std::str::from_utf8(txt).map_err(|_| err(0, "not ASCII"))?;
+    Ok(())
+}
+
+/// The terms of a record that passed [`check_record_bytes`].
+pub(crate) fn scan_terms(s: &str) -> Result<Vec<TermK>, SpfSyntaxError> {
     let b = s.as_bytes();
-    let mut terms = Vec::with_capacity(memchr::memchr_iter(b' ', b).count());
+    let mut terms = Vec::with_capacity(16);
     let (mut seen_redirect, mut seen_exp) = (false, false);
     let mut i = 6;
     while i < b.len() {
@@ -327,7 +342,13 @@ pub(crate) fn scan_record(txt: &[u8]) -> Result<(&str, Vec<TermK>), SpfSyntaxErr
             i += 1;
             continue;
         }
-        let end = memchr::memchr(b' ', b.get(i..).unwrap_or_default()).map_or(b.len(), |e| i + e);
+        // Terms are short: a plain scan beats memchr's set-up here.
+        let end = b
+            .get(i..)
+            .unwrap_or_default()
+            .iter()
+            .position(|&c| c == b' ')
+            .map_or(b.len(), |e| i + e);
         let term = scan_term(s, i, end)?;
         let dup = match term {
             TermK::Redirect(_) => std::mem::replace(&mut seen_redirect, true),
@@ -340,7 +361,7 @@ pub(crate) fn scan_record(txt: &[u8]) -> Result<(&str, Vec<TermK>), SpfSyntaxErr
         terms.push(term);
         i = end;
     }
-    Ok((s, terms))
+    Ok(terms)
 }
 
 /// Check a `domain-spec` at `offset`; allocation-free unless it holds macros.
@@ -379,6 +400,38 @@ fn spec_span(s: &str, start: usize, end: usize) -> Result<Span, SpfSyntaxError> 
     Ok(Span::new(start, end))
 }
 
+/// A dotted-quad IPv4 address: four decimal octets of at most 255, no
+/// leading zeros (RFC 7208 `ip4-network`; what `Ipv4Addr::from_str` accepts).
+fn parse_ipv4(b: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut k = 0;
+    let mut v: u16 = 0;
+    let mut len = 0;
+    for &c in b {
+        if c == b'.' {
+            if len == 0 {
+                return None;
+            }
+            *octets.get_mut(k)? = u8::try_from(v).ok()?;
+            k += 1;
+            v = 0;
+            len = 0;
+            continue;
+        }
+        // A digit, at most three, and no leading zero.
+        if !c.is_ascii_digit() || len == 3 || (len == 1 && v == 0) {
+            return None;
+        }
+        len += 1;
+        v = v * 10 + u16::from(c - b'0');
+    }
+    if k != 3 || len == 0 {
+        return None;
+    }
+    *octets.get_mut(3)? = u8::try_from(v).ok()?;
+    Some(Ipv4Addr::from(octets))
+}
+
 fn cidr_num(s: &str, max: u8) -> Option<u8> {
     if s.is_empty() || s.len() > 3 || !s.bytes().all(|c| c.is_ascii_digit()) {
         return None;
@@ -386,8 +439,8 @@ fn cidr_num(s: &str, max: u8) -> Option<u8> {
     if s.len() > 1 && s.starts_with('0') {
         return None;
     }
-    let v: u8 = s.parse().ok()?;
-    (v <= max).then_some(v)
+    let v = s.bytes().fold(0u16, |v, c| v * 10 + u16::from(c - b'0'));
+    u8::try_from(v).ok().filter(|v| *v <= max)
 }
 
 /// Parse a whole `dual-cidr-length` (`/n`, `//m` or `/n//m`).
@@ -522,26 +575,32 @@ fn scan_term(s: &str, start: usize, end: usize) -> Result<TermK, SpfSyntaxError>
             let v = rest
                 .strip_prefix(':')
                 .ok_or(err(rest_off, "ip4 needs ':' and an address"))?;
-            let (a, p) = match v.split_once('/') {
-                Some((a, p)) => (
-                    a,
-                    Some(cidr_num(p, 32).ok_or(err(rest_off, "invalid ip4 prefix"))?),
+            let (a, p) = match memchr::memchr(b'/', v.as_bytes()) {
+                Some(k) => (
+                    v.get(..k).unwrap_or(""),
+                    Some(
+                        v.get(k + 1..)
+                            .and_then(|p| cidr_num(p, 32))
+                            .ok_or(err(rest_off, "invalid ip4 prefix"))?,
+                    ),
                 ),
                 None => (v, None),
             };
-            let addr = a
-                .parse::<Ipv4Addr>()
-                .map_err(|_| err(rest_off + 1, "invalid IPv4 address"))?;
+            let addr = parse_ipv4(a.as_bytes()).ok_or(err(rest_off + 1, "invalid IPv4 address"))?;
             MechK::Ip4 { addr, prefix: p }
         }
         3 if name.eq_ignore_ascii_case("ip6") => {
             let v = rest
                 .strip_prefix(':')
                 .ok_or(err(rest_off, "ip6 needs ':' and an address"))?;
-            let (a, p) = match v.split_once('/') {
-                Some((a, p)) => (
-                    a,
-                    Some(cidr_num(p, 128).ok_or(err(rest_off, "invalid ip6 prefix"))?),
+            let (a, p) = match memchr::memchr(b'/', v.as_bytes()) {
+                Some(k) => (
+                    v.get(..k).unwrap_or(""),
+                    Some(
+                        v.get(k + 1..)
+                            .and_then(|p| cidr_num(p, 128))
+                            .ok_or(err(rest_off, "invalid ip6 prefix"))?,
+                    ),
                 ),
                 None => (v, None),
             };
@@ -679,6 +738,36 @@ mod tests {
         assert!(SpfRecord::parse(b"v=spf1 redirect=a.com redirect=b.com").is_err());
         assert!(SpfRecord::parse(b"v=spf1 ptr/0").is_err());
         assert!(SpfRecord::parse(b"v=spf1 ip4:1.2.3.4//8").is_err());
+    }
+
+    #[test]
+    fn ipv4_parser_agrees_with_std() {
+        for s in [
+            "0.0.0.0",
+            "1.2.3.4",
+            "255.255.255.255",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..3.4",
+            "",
+            "1.2.3.4 ",
+            "a.b.c.d",
+            "1.2.3.-4",
+            "000.1.1.1",
+            "10.0.0.00",
+            "1.2.3.4/",
+            "999.1.1.1",
+            "1.2.3.1000",
+            "+1.2.3.4",
+        ] {
+            assert_eq!(parse_ipv4(s.as_bytes()), s.parse::<Ipv4Addr>().ok(), "{s}");
+        }
+        for a in 0..=255u16 {
+            let s = format!("{a}.{}.7.{}", 255 - a, a / 3);
+            assert_eq!(parse_ipv4(s.as_bytes()), s.parse::<Ipv4Addr>().ok(), "{s}");
+        }
     }
 
     #[test]
