@@ -27,13 +27,19 @@ fn decode(
     pieces: &[&[u8]],
 ) -> (Vec<u8>, usize, bool, Option<correo_wire::dot::DotError>) {
     let mut decoder = DotDecoder::new(config);
+    // `decode_into` copies while it scans: it must agree with `decode` after every piece.
+    let mut twin = DotDecoder::new(config);
     let mut body = Vec::new();
+    let mut twin_body = Vec::new();
     let mut consumed = 0;
     for piece in pieces {
         if decoder.is_complete() {
             break;
         }
         let p = decoder.decode(piece, |d| body.extend_from_slice(d));
+        assert_eq!(p, twin.decode_into(piece, &mut twin_body));
+        assert_eq!(body, twin_body);
+        assert_eq!(decoder.error(), twin.error());
         assert!(p.complete || p.consumed == piece.len());
         consumed += p.consumed;
     }

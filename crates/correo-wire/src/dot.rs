@@ -76,7 +76,7 @@
 //! # Ok::<(), correo_wire::line::LineError>(())
 //! ```
 
-use memchr::{memchr, memchr2};
+use memchr::memchr2;
 
 pub use crate::line::BareLf;
 
@@ -261,6 +261,10 @@ impl DotDecoder {
 
     /// Decodes `input`, passing each piece of body to `sink`, until the input is used up or
     /// the terminator is consumed.
+    ///
+    /// The pieces are the longest runs of `input` between un-stuffed dots (borrowed, never
+    /// copied) and short constants; a body without stuffed dots and bare LFs is handed over
+    /// as one piece.
     pub fn decode<F: FnMut(&[u8])>(&mut self, input: &[u8], mut sink: F) -> Progress {
         let mut pos = 0;
         while self.state != DecState::Done {
@@ -281,21 +285,57 @@ impl DotDecoder {
     }
 
     /// Decodes `input`, appending the body to `out`. See [`decode`](DotDecoder::decode).
+    ///
+    /// Runs of plain lines are copied while they are scanned (one pass over the input, like
+    /// a `memcpy`), unless the size limit could be reached within `input`.
     pub fn decode_into(&mut self, input: &[u8], out: &mut Vec<u8>) -> Progress {
-        self.decode(input, |piece| out.extend_from_slice(piece))
+        // The output of one call is at most twice its input plus the held-back `.\r`.
+        let bound = (input.len() as u64).saturating_mul(2).saturating_add(4);
+        if self
+            .config
+            .max_size
+            .is_some_and(|max| self.body_len.saturating_add(bound) > max)
+        {
+            return self.decode(input, |piece| out.extend_from_slice(piece));
+        }
+        out.reserve(input.len());
+        let mut pos = 0;
+        while self.state != DecState::Done {
+            let rest = input.get(pos..).unwrap_or_default();
+            if rest.is_empty() {
+                break;
+            }
+            let step = self.step_with(rest, Some(out));
+            out.extend_from_slice(step.data);
+            pos += step.consumed;
+        }
+        Progress {
+            consumed: pos,
+            complete: self.is_complete(),
+        }
     }
 
     /// One pull step: consumes some of `input` and returns the next piece of body. Call it
     /// again with the unconsumed rest until the rest is empty or the decoder is
     /// [complete](DotDecoder::is_complete). Every step consumes input, produces output or
     /// changes state, so such a loop always ends.
+    #[inline]
     pub fn decode_step<'a>(&mut self, input: &'a [u8]) -> Step<'a> {
-        let step = self.step_inner(input);
+        self.step_with(input, None)
+    }
+
+    /// A step; with `out`, the start of the step's output may be appended to `out` during
+    /// the scan already, and the returned data is only the rest (no size limit applies).
+    #[inline]
+    fn step_with<'a>(&mut self, input: &'a [u8], out: Option<&mut Vec<u8>>) -> Step<'a> {
+        let (step, copied) = self.step_inner(input, out);
         self.offset = self.offset.saturating_add(step.consumed as u64);
+        self.body_len = self.body_len.saturating_add(copied as u64);
         self.limit(step)
     }
 
     /// Applies the size limit to a step's output.
+    #[inline]
     fn limit<'a>(&mut self, step: Step<'a>) -> Step<'a> {
         let len = step.data.len() as u64;
         let before = self.body_len;
@@ -328,14 +368,16 @@ impl DotDecoder {
         }
     }
 
-    fn step_inner<'a>(&mut self, input: &'a [u8]) -> Step<'a> {
+    /// One step, and how much of its output the scan already appended to `out`.
+    fn step_inner<'a>(&mut self, input: &'a [u8], out: Option<&mut Vec<u8>>) -> (Step<'a>, usize) {
         let Some(&first) = input.first() else {
-            return Step {
+            let none = Step {
                 consumed: 0,
                 data: &[],
             };
+            return (none, 0);
         };
-        match self.state {
+        let step = match self.state {
             DecState::Done => Step {
                 consumed: 0,
                 data: &[],
@@ -348,7 +390,7 @@ impl DotDecoder {
                         data: &[],
                     }
                 } else {
-                    self.scan(input, false)
+                    return self.scan(input, false, out);
                 }
             }
             DecState::Dot { term_ok } => match first {
@@ -371,7 +413,7 @@ impl DotDecoder {
                 _ => {
                     // A leading dot followed by other characters is deleted (this is
                     // also what turns ".." into ".").
-                    self.scan(input, false)
+                    return self.scan(input, false, out);
                 }
             },
             DecState::DotCr { term_ok } => {
@@ -399,31 +441,55 @@ impl DotDecoder {
                     }
                 }
             }
-            DecState::Mid { prev_cr } => self.scan(input, prev_cr),
-        }
+            DecState::Mid { prev_cr } => return self.scan(input, prev_cr, out),
+        };
+        (step, 0)
     }
 
-    /// The hot path: copy a run of lines from `input`, memchr-driven, stopping at a line
-    /// that starts with a dot, at a bare LF that must be rewritten, or at the end of input.
-    /// `prev_cr`: the byte before `input[0]` was CR.
-    fn scan<'a>(&mut self, input: &'a [u8], prev_cr: bool) -> Step<'a> {
+    /// The hot path: hands out the longest run of `input` that needs no rewriting, up to
+    /// the next line that starts with a dot or up to a bare LF that the policy rewrites.
+    /// One branch-free pass over 64-byte blocks finds both (lines are never visited one by
+    /// one); a body without them is handed out whole. `prev_cr`: the byte before
+    /// `input[0]` was CR.
+    ///
+    /// With `out`, the blocks found plain are appended to `out` as they are scanned; the
+    /// returned count says how many bytes of the step's output that covers, and the step's
+    /// data is only the rest.
+    fn scan<'a>(
+        &mut self,
+        input: &'a [u8],
+        prev_cr: bool,
+        mut out: Option<&mut Vec<u8>>,
+    ) -> (Step<'a>, usize) {
         let mut from = 0;
+        let mut copied = 0;
+        // The output from `copied` on (all the outputs of this function start at input[0]).
+        let rest = |step: Step<'a>, copied: usize| {
+            let data = step.data.get(copied..).unwrap_or_default();
+            (
+                Step {
+                    consumed: step.consumed,
+                    data,
+                },
+                copied,
+            )
+        };
         loop {
-            from = skip_plain_lines(input, from, prev_cr);
-            let Some(k) = input.get(from..).and_then(|s| memchr(b'\n', s)) else {
-                // No line end: the rest is content.
-                let prev = input.last().map_or(prev_cr, |&b| b == b'\r');
-                self.state = DecState::Mid { prev_cr: prev };
-                return Step {
+            // Bare LFs matter until the first one is noted, or always when rewritten.
+            let bare = self.config.bare_lf == BareLf::Normalize || self.bare_lf.is_none();
+            let found = find_event(input, from, prev_cr, bare, out.as_deref_mut(), &mut copied);
+            let Some(lf) = found else {
+                // Nothing special: the whole input is content.
+                self.state = end_state(input, prev_cr);
+                let all = Step {
                     consumed: input.len(),
                     data: input,
                 };
+                return rest(all, copied);
             };
-            let lf = from + k;
-            let crlf = if lf == 0 {
-                prev_cr
-            } else {
-                input.get(lf - 1) == Some(&b'\r')
+            let crlf = match lf.checked_sub(1) {
+                None => prev_cr,
+                Some(cr) => input.get(cr) == Some(&b'\r'),
             };
             if !crlf {
                 self.bare_lf_at(lf);
@@ -431,107 +497,173 @@ impl DotDecoder {
                     if lf > 0 {
                         // Emit up to the LF; the next step rewrites it.
                         self.state = DecState::Mid { prev_cr: false };
-                        return Step {
+                        let step = Step {
                             consumed: lf,
                             data: input.get(..lf).unwrap_or_default(),
                         };
+                        return rest(step, copied);
                     }
                     self.state = DecState::LineStart { term_ok: false };
-                    return Step {
+                    // Nothing was copied: an LF at 0 is found before any block.
+                    let step = Step {
                         consumed: 1,
                         data: b"\r\n",
                     };
+                    return (step, 0);
                 }
             }
             let end = lf + 1;
+            let run = input.get(..end).unwrap_or_default();
             match input.get(end) {
                 Some(b'.') => {
                     if let Some(&after) = input.get(end + 1)
                         && after != b'\r'
                         && after != b'\n'
                     {
-                        // A stuffed (or plain leading) dot with more on its line: delete it
-                        // here rather than in two more steps.
+                        // A stuffed (or plain leading) dot with more on its line: delete
+                        // it here; the run after it starts the next step.
                         self.state = DecState::Mid { prev_cr: false };
-                        return Step {
+                        let step = Step {
                             consumed: end + 1,
-                            data: input.get(..end).unwrap_or_default(),
+                            data: run,
                         };
+                        return rest(step, copied);
                     }
+                    // A `.` line (maybe the terminator), or the input ends inside it.
                     self.state = DecState::LineStart { term_ok: crlf };
-                    return Step {
+                    let step = Step {
                         consumed: end,
-                        data: input.get(..end).unwrap_or_default(),
+                        data: run,
                     };
+                    return rest(step, copied);
                 }
                 None => {
                     self.state = DecState::LineStart { term_ok: crlf };
-                    return Step {
+                    let step = Step {
                         consumed: end,
-                        data: input.get(..end).unwrap_or_default(),
+                        data: run,
                     };
+                    return rest(step, copied);
                 }
+                // A bare LF that is only noted: carry on after it.
                 Some(_) => from = end,
             }
         }
     }
 }
 
-/// Block size of the plain-line skipper.
+/// The decoder state after a run of content that ends the input.
+fn end_state(input: &[u8], prev_cr: bool) -> DecState {
+    match input {
+        [.., b'\r', b'\n'] => DecState::LineStart { term_ok: true },
+        [b'\n'] => DecState::LineStart { term_ok: prev_cr },
+        [.., b'\n'] => DecState::LineStart { term_ok: false },
+        [.., last] => DecState::Mid {
+            prev_cr: *last == b'\r',
+        },
+        [] => DecState::Mid { prev_cr },
+    }
+}
+
+/// Bytes per block of the event scan.
+const LANES: usize = 64;
+
+/// Whether a block of byte pairs (`a[i]`, `b[i]`: a byte and the one after it) holds an
+/// LF followed by a dot or, when `BARE`, an LF after something other than CR.
+/// Branch-free over fixed-size arrays, so the compiler vectorises it.
+#[inline]
+#[allow(clippy::needless_bitwise_bool)] // branch-free on purpose, so that it vectorises
+fn block_has_event<const BARE: bool>(a: &[u8; LANES], b: &[u8; LANES]) -> bool {
+    let mut acc = false;
+    for (&x, &y) in a.iter().zip(b) {
+        let lf_dot = (x == b'\n') & (y == b'.');
+        let bare_lf = BARE & (x != b'\r') & (y == b'\n');
+        acc |= lf_dot | bare_lf;
+    }
+    acc
+}
+
+/// The first LF at or after `from` that is followed by a dot or (when `bare`) not preceded
+/// by CR; `prev_cr`: the byte before `input[0]` was CR. An LF that ends the input counts
+/// only when bare (what follows it is not known yet). Whole blocks are checked without
+/// branches; only a block with an event is looked at byte by byte.
+///
+/// With `out`, the input from `*copied` up to the block with the event is appended to
+/// `out` on the way (each block right after it was checked, while it is in cache) and
+/// `*copied` moves up.
+fn find_event(
+    input: &[u8],
+    from: usize,
+    prev_cr: bool,
+    bare: bool,
+    out: Option<&mut Vec<u8>>,
+    copied: &mut usize,
+) -> Option<usize> {
+    if from == 0 && bare && !prev_cr && input.first() == Some(&b'\n') {
+        return Some(0);
+    }
+    if bare {
+        find_pair_event::<true>(input, from, out, copied)
+    } else {
+        find_pair_event::<false>(input, from, out, copied)
+    }
+}
+
+/// [`find_event`] over the byte pairs starting at `from` (an LF at `from` itself counts
+/// only when followed by a dot).
+#[inline]
+fn find_pair_event<const BARE: bool>(
+    input: &[u8],
+    from: usize,
+    out: Option<&mut Vec<u8>>,
+    copied: &mut usize,
+) -> Option<usize> {
+    let a = input.get(from..input.len().saturating_sub(1))?;
+    let b = input.get(from + 1..)?;
+    let (a_blocks, _) = a.as_chunks::<LANES>();
+    let (b_blocks, _) = b.as_chunks::<LANES>();
+    let mut at = from;
+    if let Some(out) = out {
+        // Bytes between an event that was only noted and `from`.
+        out.extend_from_slice(input.get(*copied..from).unwrap_or_default());
+        for (x, y) in a_blocks.iter().zip(b_blocks) {
+            if block_has_event::<BARE>(x, y) {
+                break;
+            }
+            out.extend_from_slice(x);
+            at += LANES;
+        }
+        *copied = at;
+    } else {
+        for (x, y) in a_blocks.iter().zip(b_blocks) {
+            if block_has_event::<BARE>(x, y) {
+                break;
+            }
+            at += LANES;
+        }
+    }
+    // The LFs of the block with the event (and the LF right after it), or of the tail.
+    let end = at.saturating_add(LANES + 1).min(input.len());
+    let window = input.get(at..end)?;
+    for i in memchr::memchr_iter(b'\n', window) {
+        let lf = at + i;
+        if input.get(lf + 1) == Some(&b'.') {
+            return Some(lf);
+        }
+        if BARE && lf > from && input.get(lf - 1) != Some(&b'\r') {
+            return Some(lf);
+        }
+    }
+    None
+}
+
+/// Block size of the encoder's plain-line skipper.
 const BLOCK: usize = 64;
 
 /// The `BLOCK` bytes at `at`, if there are that many.
 #[inline]
 fn block(input: &[u8], at: usize) -> Option<&[u8; BLOCK]> {
     input.get(at..at.checked_add(BLOCK)?)?.try_into().ok()
-}
-
-/// Whether no LF of `cur` is bare (`prev`, the same window shifted back one byte, has no CR
-/// before it) or followed by a dot (`next`, shifted forward one byte). Branch-free over
-/// fixed-size arrays, so the compiler vectorises it.
-#[inline]
-fn block_is_plain(prev: &[u8; BLOCK], cur: &[u8; BLOCK], next: &[u8; BLOCK]) -> bool {
-    let mut acc = 0u8;
-    for ((&p, &c), &n) in prev.iter().zip(cur).zip(next) {
-        acc |= u8::from(c == b'\n') & (u8::from(p != b'\r') | u8::from(n == b'.'));
-    }
-    acc == 0
-}
-
-/// Skips blocks in which every LF is preceded by CR and not followed by a dot (the common
-/// case of a well-formed body). Returns an index at or before the first LF at or after
-/// `from` that is bare or starts a dot line; the caller carries on line by line from there.
-#[inline]
-fn skip_plain_lines(input: &[u8], mut from: usize, prev_cr: bool) -> usize {
-    // The block at `from` needs the byte before it and the byte after it; at 0 the byte
-    // before is only known as `prev_cr`.
-    if from == 0 {
-        let (Some(head), Some(cur), Some(next)) =
-            (input.get(..BLOCK - 1), block(input, 0), block(input, 1))
-        else {
-            return 0;
-        };
-        let mut prev = [0u8; BLOCK];
-        prev[0] = if prev_cr { b'\r' } else { 0 };
-        if let Some(rest) = prev.get_mut(1..) {
-            rest.copy_from_slice(head);
-        }
-        if !block_is_plain(&prev, cur, next) {
-            return 0;
-        }
-        from = BLOCK;
-    }
-    while let (Some(prev), Some(cur), Some(next)) = (
-        block(input, from - 1),
-        block(input, from),
-        block(input, from + 1),
-    ) {
-        if !block_is_plain(prev, cur, next) {
-            break;
-        }
-        from += BLOCK;
-    }
-    from
 }
 
 /// Whether `cur` holds only well-formed CRLFs none of which is followed by a dot (`prev` and
@@ -548,8 +680,8 @@ fn block_is_plain_crlf(prev: &[u8; BLOCK], cur: &[u8; BLOCK], next: &[u8; BLOCK]
     acc == 0
 }
 
-/// The encoder's twin of [`skip_plain_lines`]: skips blocks of well-formed CRLF lines that
-/// need no dot doubling. Returns an index at or before the first bare CR, bare LF or
+/// The encoder's plain-line skipper: skips blocks of well-formed CRLF lines that need no
+/// dot doubling. Returns an index at or before the first bare CR, bare LF or
 /// line-starting dot at or after `from`, never between the CR and LF of a pair.
 #[inline]
 fn skip_plain_crlf(input: &[u8], mut from: usize) -> usize {

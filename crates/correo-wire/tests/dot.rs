@@ -79,16 +79,26 @@ fn reference_decode(config: DotConfig, input: &[u8]) -> Decoded {
     }
 }
 
-/// Runs the streaming decoder over `chunks`; stops feeding once complete.
+/// Runs the streaming decoder over `chunks`; stops feeding once complete. Both
+/// `decode` (pieces to a callback) and `decode_into` (which copies while it scans) run side
+/// by side and must agree after every chunk.
 fn decode_chunks(config: DotConfig, chunks: &[&[u8]]) -> Decoded {
     let mut decoder = DotDecoder::new(config);
+    let mut twin = DotDecoder::new(config);
     let mut body = Vec::new();
+    let mut twin_body = Vec::new();
     let mut consumed = 0;
     for chunk in chunks {
         if decoder.is_complete() {
             break;
         }
         let progress = decoder.decode(chunk, |piece| body.extend_from_slice(piece));
+        let twin_progress = twin.decode_into(chunk, &mut twin_body);
+        assert_eq!(progress, twin_progress);
+        assert_eq!(body, twin_body);
+        assert_eq!(decoder.error(), twin.error());
+        assert_eq!(decoder.body_len(), twin.body_len());
+        assert_eq!(decoder.first_bare_lf(), twin.first_bare_lf());
         assert!(progress.consumed == chunk.len() || progress.complete);
         consumed += progress.consumed;
     }
@@ -394,7 +404,7 @@ proptest! {
         input in arb_body(),
         sizes in proptest::collection::vec(1usize..17, 0..6),
         policy in 0usize..3,
-        max in proptest::option::of(0u64..64),
+        max in proptest::option::of(prop_oneof![0u64..64, 1000u64..2000]),
     ) {
         let config = DotConfig { bare_lf: POLICIES[policy], max_size: max };
         let expected = reference_decode(config, &input);
@@ -465,4 +475,25 @@ proptest! {
         prop_assert_eq!(encode_chunks(&[&input]), expected.clone());
         prop_assert_eq!(encode_chunks(&split_at_sizes(&input, &sizes)), expected);
     }
+}
+
+#[test]
+fn pieces_are_the_longest_runs_of_the_input() {
+    // Plain lines come out as one borrowed piece; each stuffed dot splits a piece, and
+    // nothing else does (no per-line work).
+    let mut body = Vec::new();
+    for i in 0..200 {
+        body.extend_from_slice(format!("line {i} of a plain body, long enough\r\n").as_bytes());
+    }
+    let mut wire = body.clone();
+    wire.extend_from_slice(b".\r\n");
+    let mut pieces = Vec::new();
+    let progress = DotDecoder::default().decode(&wire, |p| pieces.push(p.as_ptr() as usize));
+    assert!(progress.complete);
+    assert_eq!(pieces, [wire.as_ptr() as usize]);
+
+    let wire = DotEncoder::encode_all(b"a\r\n.b\r\nc\r\n..d\r\ne\r\n");
+    let mut pieces: Vec<Vec<u8>> = Vec::new();
+    DotDecoder::default().decode(&wire, |p| pieces.push(p.to_vec()));
+    assert_eq!(pieces, [&b"a\r\n"[..], b".b\r\nc\r\n", b"..d\r\ne\r\n"]);
 }
