@@ -396,6 +396,12 @@ assert code(m, 'VANISHED') == b'(EARLIER) 3', m.untagged_responses
 fetches = m.untagged_responses.get('FETCH', [])
 assert any(b'UID 1 ' in f and b'\\Flagged' in f for f in fetches), fetches
 assert any(b'UID 2 ' in f and b'\\Seen' in f for f in fetches), fetches
+# A body fetch sets \Seen: the new mod-sequence follows in a FETCH of its own.
+m.untagged_responses.pop('FETCH', None)
+typ, data = m.fetch('5', '(BODY[TEXT])'); assert typ == 'OK', data
+flat = b' '.join(x[0] if isinstance(x, tuple) else x for x in data)
+ms = [int(x) for x in re.findall(rb'MODSEQ \((\d+)\)', flat)]
+assert b'\\Seen' in flat and len(ms) == 2 and ms[1] > ms[0] and ms[1] > hms1, data
 # Folders: CREATE, SUBSCRIBE/LSUB, RENAME with inferiors, DELETE with inferiors.
 for name in ['proyecto/a', 'proyecto/b']:
     typ, data = m.create(name); assert typ == 'OK', data

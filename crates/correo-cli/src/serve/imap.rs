@@ -18,7 +18,9 @@ use correo_imap::mime::sort::SortKeys;
 use correo_imap::server::{
     ChangedMessage, Event, MailboxView, MessageData, Server, ServerConfig, needs_bytes,
 };
-use correo_imap::types::{Code, Flag, ListItem, Mailbox, SearchKey, Status, StatusItem, StoreMode};
+use correo_imap::types::{
+    Code, FetchAttr, Flag, ListItem, Mailbox, SearchKey, Status, StatusItem, StoreMode,
+};
 use correo_mime::maildir::Flags;
 
 use super::Ctx;
@@ -104,6 +106,8 @@ const IDLE_POLL: Duration = Duration::from_millis(300);
 struct Selected {
     name: String,
     messages: Vec<StoredMessage>,
+    /// EXAMINE.
+    read_only: bool,
 }
 
 /// One session's connection: the socket and, once COMPRESS is on, the DEFLATE state.
@@ -164,7 +168,10 @@ pub(crate) fn handle(conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Result<()
                     server.compression_started();
                 }
                 Event::Select {
-                    mailbox, qresync, ..
+                    mailbox,
+                    qresync,
+                    examine,
+                    ..
                 } => {
                     sel = None;
                     let name = mbox_name(&mailbox);
@@ -210,6 +217,7 @@ pub(crate) fn handle(conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Result<()
                             sel = Some(Selected {
                                 name,
                                 messages: state.messages,
+                                read_only: examine,
                             });
                         }
                         Err(e) => no(&mut server, &e),
@@ -374,6 +382,17 @@ pub(crate) fn handle(conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Result<()
                         server.vanished_earlier(&state.vanished_since(changed_since.unwrap_or(0)));
                     }
                     let want_bytes = attrs.iter().any(needs_bytes);
+                    let sets_seen = sel.as_ref().is_some_and(|s| !s.read_only)
+                        && attrs.iter().any(|a| {
+                            matches!(
+                                a,
+                                FetchAttr::BodySection { peek: false, .. }
+                                    | FetchAttr::Binary { peek: false, .. }
+                                    | FetchAttr::Rfc822
+                                    | FetchAttr::Rfc822Text
+                            )
+                        });
+                    let mut seen_now = Vec::new();
                     let stored = sel.as_ref().map_or(&[][..], |s| &s.messages[..]);
                     for m in messages {
                         let Some(msg) = stored.iter().find(|s| s.uid == m.uid) else {
@@ -397,19 +416,19 @@ pub(crate) fn handle(conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Result<()
                             body_structure: None,
                         };
                         server.fetch_message_modseq(m.seq, &data, Some(msg.modseq));
+                        if sets_seen && !msg.flags.contains(Flags::SEEN) {
+                            seen_now.push(msg.uid);
+                        }
+                    }
+                    // \Seen is stored now (not on the later SeenSet event) so that a
+                    // CONDSTORE client gets the new mod-sequence before the tagged OK.
+                    for uid in seen_now {
+                        mark_seen(&mut server, ctx, user.as_deref(), sel.as_mut(), uid);
                     }
                     server.complete(Status::Ok, None, "");
                 }
                 Event::SeenSet { uid } => {
-                    if let (Some(u), Some(s)) = (&user, &mut sel)
-                        && let Some(m) = s.messages.iter_mut().find(|m| m.uid == uid)
-                    {
-                        let f = m.flags | Flags::SEEN;
-                        if ctx.store.set_flags(u, &s.name, uid, f).is_ok() {
-                            m.flags = f;
-                        }
-                        repath(ctx, u, s);
-                    }
+                    mark_seen(&mut server, ctx, user.as_deref(), sel.as_mut(), uid);
                 }
                 Event::Store {
                     messages,
@@ -616,6 +635,37 @@ pub(crate) fn handle(conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Result<()
             Some(d) => d.decompress(data, |plain| server.receive(plain))?,
             None => server.receive(data),
         }
+    }
+}
+
+/// Stores `\Seen` set by a body fetch (once). With CONDSTORE enabled, the new flags and
+/// mod-sequence are reported (the FETCH line carried the old mod-sequence).
+fn mark_seen(
+    server: &mut Server,
+    ctx: &Ctx,
+    user: Option<&str>,
+    sel: Option<&mut Selected>,
+    uid: u32,
+) {
+    let (Some(u), Some(s)) = (user, sel) else {
+        return;
+    };
+    let Some(m) = s.messages.iter_mut().find(|m| m.uid == uid) else {
+        return;
+    };
+    if m.flags.contains(Flags::SEEN) {
+        return;
+    }
+    let f = m.flags | Flags::SEEN;
+    if ctx.store.set_flags(u, &s.name, uid, f).is_err() {
+        return;
+    }
+    m.flags = f;
+    repath(ctx, u, s);
+    if server.condstore_enabled()
+        && let Some(m) = s.messages.iter().find(|m| m.uid == uid)
+    {
+        server.message_changed(uid, to_imap(m.flags), Some(m.modseq));
     }
 }
 
