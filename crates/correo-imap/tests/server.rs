@@ -1725,3 +1725,46 @@ proptest::proptest! {
         proptest::prop_assert_eq!(ext_stream_output(&pieces), reference);
     }
 }
+
+#[test]
+fn idle_pushes_vanished_and_modseq_once_enabled() {
+    let mut s = Server::new(ext_config());
+    while s.poll_transmit().is_some() {}
+    s.receive(b"a1 LOGIN u p\r\na2 ENABLE QRESYNC\r\na3 SELECT INBOX\r\n");
+    s.poll_event();
+    s.accept_login();
+    assert!(matches!(s.poll_event(), Some(Event::Select { .. })));
+    s.select_ok(MailboxView {
+        uids: vec![3, 5, 9],
+        highest_modseq: Some(40),
+        ..MailboxView::default()
+    });
+    assert!(s.condstore_enabled() && s.qresync_enabled());
+    while s.poll_transmit().is_some() {}
+    s.receive(b"a4 IDLE\r\n");
+    assert_eq!(s.poll_event(), Some(Event::Idle));
+    s.expunged(5);
+    s.expunged(9);
+    s.message_changed(3, vec![Flag::Seen], Some(41));
+    s.exists(12);
+    s.receive(b"DONE\r\n");
+    let out: Vec<u8> = std::iter::from_fn(|| s.poll_transmit()).flatten().collect();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "+ idling\r\n* VANISHED 5\r\n* VANISHED 9\r\n\
+         * 1 FETCH (UID 3 FLAGS (\\Seen) MODSEQ (41))\r\n* 2 EXISTS\r\na4 OK Idle completed.\r\n"
+    );
+    // Outside IDLE, consecutive expunges go out as one VANISHED.
+    s.receive(b"a5 NOOP\r\n");
+    assert_eq!(s.poll_event(), Some(Event::IdleDone));
+    assert_eq!(s.poll_event(), Some(Event::Noop));
+    s.expunged(3);
+    s.expunged(12);
+    s.complete(Status::Ok, None, "");
+    let out: Vec<u8> = std::iter::from_fn(|| s.poll_transmit()).flatten().collect();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "* VANISHED 3,12\r\na5 OK NOOP completed.\r\n"
+    );
+    assert_eq!(s.messages().count(), 0);
+}
