@@ -119,7 +119,7 @@ impl Default for ClientConfig {
 pub struct Recipient {
     /// The forward path.
     pub path: ForwardPath<'static>,
-    /// `RCPT` parameters (DSN `NOTIFY`, `ORCPT`).
+    /// `RCPT` parameters (DSN `NOTIFY`, `ORCPT`), sent only if the server offers `DSN`.
     pub params: Vec<Parameter<'static>>,
 }
 
@@ -146,7 +146,10 @@ pub struct Envelope {
     pub body: BodyType,
     /// Request `SMTPUTF8` (also implied by a non-ASCII address).
     pub smtputf8: bool,
-    /// Other `MAIL` parameters (DSN `RET`/`ENVID`, `REQUIRETLS`, ...), sent as given.
+    /// Other `MAIL` parameters (DSN `RET`/`ENVID`, `REQUIRETLS`, `MT-PRIORITY`, `BY`,
+    /// `HOLDFOR`/`HOLDUNTIL`, ...), sent as given once the server is known to offer their
+    /// extension (within its advertised `DELIVERBY`/`FUTURERELEASE` limits); otherwise
+    /// [`Client::send_mail`] fails with [`ClientError::Unsupported`] and sends nothing.
     pub mail_params: Vec<Parameter<'static>>,
 }
 
@@ -232,7 +235,9 @@ pub enum ClientError {
         /// The server's limit.
         limit: u64,
     },
-    /// An extension the message needs is not offered (`8BITMIME`, `SMTPUTF8`, ...).
+    /// An extension the message needs is not offered (`8BITMIME`, `SMTPUTF8`, ...), or a
+    /// parameter is outside the limits the server advertised (`DELIVERBY`,
+    /// `FUTURERELEASE`).
     #[error("server does not support {0}")]
     Unsupported(&'static str),
     /// The method was called in a state where it makes no sense.
@@ -729,6 +734,61 @@ impl Core {
         self.ehlo.as_ref().is_some_and(|e| e.supports(cap))
     }
 
+    /// Checks that the server offers the extension a `MAIL`/`RCPT` parameter belongs to
+    /// (and, where it advertises limits, that the parameter is within them), so that no
+    /// parameter is sent that the server would have to refuse.
+    fn check_offered(&self, p: &Parameter<'_>) -> Result<(), ClientError> {
+        let caps = self.ehlo.as_ref().map_or(&[][..], |e| &e.capabilities[..]);
+        let (name, offered) = match p {
+            Parameter::Ret(_)
+            | Parameter::EnvId(_)
+            | Parameter::Notify(_)
+            | Parameter::Orcpt { .. } => ("DSN", self.has(&Capability::Dsn)),
+            Parameter::RequireTls => ("REQUIRETLS", self.has(&Capability::RequireTls)),
+            Parameter::MtPriority(_) => ("MT-PRIORITY", self.has(&Capability::MtPriority(None))),
+            Parameter::By { time, mode, .. } => {
+                let min = caps.iter().find_map(|c| match c {
+                    Capability::DeliverBy(min) => Some(min.unwrap_or(0)),
+                    _ => None,
+                });
+                let ok = min.is_some_and(|min| {
+                    *mode == crate::params::ByMode::Notify
+                        || (*time > 0 && u64::try_from(*time).is_ok_and(|t| t >= min))
+                });
+                ("DELIVERBY", ok)
+            }
+            Parameter::HoldFor(_) | Parameter::HoldUntil(_) => {
+                let limits = caps.iter().find_map(|c| match c {
+                    Capability::FutureRelease {
+                        max_interval,
+                        max_datetime,
+                    } => Some((*max_interval, crate::params::parse_datetime(max_datetime))),
+                    _ => None,
+                });
+                let ok = limits.is_some_and(|(interval, until)| match p {
+                    Parameter::HoldFor(s) => *s <= interval,
+                    Parameter::HoldUntil(t) => crate::params::parse_datetime(t)
+                        .is_some_and(|t| until.is_none_or(|u| t <= u)),
+                    _ => false,
+                });
+                ("FUTURERELEASE", ok)
+            }
+            Parameter::Auth(_) => (
+                "AUTH",
+                self.has(&Capability::Auth {
+                    mechanisms: Vec::new(),
+                    legacy: false,
+                }),
+            ),
+            _ => ("", true),
+        };
+        if offered {
+            Ok(())
+        } else {
+            Err(ClientError::Unsupported(name))
+        }
+    }
+
     fn after_hello(&mut self) {
         if !self.tls && self.config.tls != TlsMode::None && self.config.tls != TlsMode::Implicit {
             if self.has(&Capability::StartTls) {
@@ -926,6 +986,14 @@ impl Core {
                 return Err(ClientError::Unsupported("SMTPUTF8"));
             }
             params.push(Parameter::SmtpUtf8);
+        }
+        for p in &env.mail_params {
+            self.check_offered(p)?;
+        }
+        for r in &env.recipients {
+            for p in &r.params {
+                self.check_offered(p)?;
+            }
         }
         params.extend(env.mail_params.iter().cloned());
         let chunked = env.body == BodyType::BinaryMime

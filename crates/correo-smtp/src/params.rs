@@ -443,6 +443,80 @@ pub(crate) fn parse_parameter(s: &str) -> Result<Parameter<'_>, ParamErrorKind> 
     })
 }
 
+/// Reads an RFC 3339 `date-time` (the value of `HOLDUNTIL=` and of the `FUTURERELEASE`
+/// limit, RFC 4865): `2026-11-26T12:00:00Z`, `2026-11-26t13:00:00.5+01:00`. Returns the
+/// seconds since 1970-01-01T00:00:00Z (fractions dropped), or `None` if the text is not a
+/// valid date-time. Pure arithmetic: no clock is read.
+pub fn parse_datetime(text: &str) -> Option<i64> {
+    let bytes = text.as_bytes();
+    let num = |from: usize, len: usize| -> Option<i64> {
+        let digits = bytes.get(from..from + len)?;
+        digits.iter().try_fold(0i64, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
+        })
+    };
+    let at = |pos: usize, c: u8| bytes.get(pos).is_some_and(|x| x.eq_ignore_ascii_case(&c));
+    let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    let (hour, minute, second) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+    if !(at(4, b'-') && at(7, b'-') && at(10, b'T') && at(13, b':') && at(16, b':')) {
+        return None;
+    }
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    // A leap second (60) is allowed by RFC 3339 and counted as the next second.
+    if day < 1 || day > days_in_month || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let mut pos = 19;
+    if at(pos, b'.') {
+        pos += 1;
+        let start = pos;
+        while bytes.get(pos).is_some_and(u8::is_ascii_digit) {
+            pos += 1;
+        }
+        if pos == start {
+            return None;
+        }
+    }
+    let offset = if at(pos, b'Z') {
+        pos += 1;
+        0
+    } else {
+        let sign = match bytes.get(pos) {
+            Some(b'+') => 1,
+            Some(b'-') => -1,
+            _ => return None,
+        };
+        let (oh, om) = (num(pos + 1, 2)?, num(pos + 4, 2)?);
+        if !at(pos + 3, b':') || oh > 23 || om > 59 {
+            return None;
+        }
+        pos += 6;
+        sign * (oh * 3600 + om * 60)
+    };
+    if pos != bytes.len() {
+        return None;
+    }
+    // Days from 1970-01-01 to the date (proleptic Gregorian calendar).
+    let (shifted_year, shifted_month) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = shifted_year.div_euclid(400);
+    let yoe = shifted_year - era * 400;
+    let doy = (153 * shifted_month + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
+}
+
 /// Parses the mailbox of an `AUTH=` parameter, if it is one.
 pub fn auth_mailbox<'p>(param: &'p Parameter<'_>) -> Option<Mailbox<'p>> {
     match param {
@@ -526,6 +600,39 @@ mod tests {
         );
         assert_eq!(parse_parameter("-X"), Err(ParamErrorKind::Keyword));
         assert_eq!(parse_parameter("X=a=b"), Err(ParamErrorKind::Value));
+    }
+
+    #[test]
+    fn datetimes() {
+        assert_eq!(parse_datetime("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_datetime("2000-03-01T00:00:00Z"), Some(951_868_800));
+        assert_eq!(
+            parse_datetime("2026-11-26t12:00:00.25z"),
+            Some(1_795_694_400)
+        );
+        assert_eq!(
+            parse_datetime("2026-11-26T13:00:00+01:00"),
+            parse_datetime("2026-11-26T12:00:00Z")
+        );
+        assert_eq!(
+            parse_datetime("2024-02-29T00:00:00-00:30"),
+            Some(1_709_166_600)
+        );
+        for bad in [
+            "",
+            "2026-11-26",
+            "2026-11-26T12:00:00",
+            "2023-02-29T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-11-26T24:00:00Z",
+            "2026-11-26T12:00:00.Z",
+            "2026-11-26T12:00:00Zx",
+            "2026-11-26T12:00:00+0100",
+            "+026-11-26T12:00:00Z",
+            "2026-11-26T12:00:00+01:60",
+        ] {
+            assert_eq!(parse_datetime(bad), None, "{bad}");
+        }
     }
 
     #[test]

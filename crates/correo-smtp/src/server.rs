@@ -65,6 +65,14 @@ pub struct ServerLimits {
     pub max_auth_line: usize,
     /// Idle timeout reported by [`Server::poll_timeout`] (RFC 5321 4.5.3.2.7: 5 minutes).
     pub timeout: Duration,
+    /// Longest text line of a `DATA` body, CRLF included and the transparency dot not
+    /// counted (RFC 5321 section 4.5.3.1.6: 1000 octets); `None` for no limit. The line is
+    /// never buffered: the body is measured as it streams by. Past the limit the rest of
+    /// the body is read and thrown away up to the terminator, and the message is refused
+    /// with `500 5.5.2` (RFC 5321 section 4.5.3.1.10 gives `500 Line too long`; RFC 3463
+    /// has no code for line length, X.5.2 is its code for a protocol syntax error). `BDAT`
+    /// chunks are binary (RFC 3030) and have no line limit.
+    pub max_text_line: Option<usize>,
 }
 
 impl Default for ServerLimits {
@@ -79,6 +87,7 @@ impl Default for ServerLimits {
             body_chunk_size: 64 * 1024,
             max_auth_line: 24 * 1024,
             timeout: Duration::from_secs(300),
+            max_text_line: Some(1000),
         }
     }
 }
@@ -112,6 +121,39 @@ pub struct Extensions {
     pub help: bool,
     /// `REQUIRETLS` (advertised only inside TLS).
     pub requiretls: bool,
+    /// `MT-PRIORITY` (RFC 6710): `MT-PRIORITY=n` on `MAIL` is accepted and handed to the
+    /// application, which decides what the priority means for the message.
+    pub mt_priority: bool,
+    /// The priority assignment policy advertised with `MT-PRIORITY` (`MIXER`,
+    /// `STANAG4406`, `NSEP`); left out unless it is a plain token.
+    pub mt_priority_policy: Option<String>,
+    /// `DELIVERBY` (RFC 2852) with its min-by-time in seconds (`Some(0)`: advertised
+    /// without one); `None`: not offered. `BY=` in `R` mode below the minimum (or not
+    /// positive) is refused with `501 5.5.4`; a valid one is handed to the application.
+    pub deliver_by: Option<u64>,
+    /// `FUTURERELEASE` (RFC 4865); `None`: not offered. `HOLDFOR=` over the interval,
+    /// `HOLDUNTIL=` after the date-time, a `HOLDUNTIL=` that is not an RFC 3339 date-time,
+    /// and both together are refused with `501 5.5.4`; whether a `HOLDUNTIL` is in the
+    /// past is the application's call (the machine has no clock).
+    pub future_release: Option<FutureRelease>,
+}
+
+/// The limits advertised with `FUTURERELEASE` (RFC 4865).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FutureRelease {
+    /// Longest `HOLDFOR=` accepted, in seconds.
+    pub max_interval: u64,
+    /// Latest `HOLDUNTIL=` accepted, an RFC 3339 date-time in UTC
+    /// (`2026-12-26T12:00:00Z`), usually now plus `max_interval`, computed by the caller
+    /// from its clock. `FUTURERELEASE` is not advertised (nor `HOLDFOR`/`HOLDUNTIL`
+    /// accepted) if it does not parse.
+    pub max_datetime: String,
+}
+
+impl FutureRelease {
+    fn max_unix(&self) -> Option<i64> {
+        crate::params::parse_datetime(&self.max_datetime)
+    }
 }
 
 impl Default for Extensions {
@@ -129,6 +171,10 @@ impl Default for Extensions {
             etrn: false,
             help: true,
             requiretls: false,
+            mt_priority: false,
+            mt_priority_policy: None,
+            deliver_by: None,
+            future_release: None,
         }
     }
 }
@@ -227,6 +273,8 @@ pub enum BodyRejection {
     TooLarge,
     /// A bare LF under [`BareLf::Reject`] (`550 5.5.2`).
     BareLf,
+    /// A text line longer than [`ServerLimits::max_text_line`] (`500 5.5.2`).
+    LineTooLong,
 }
 
 /// Problems the machine met and answered by itself; reported for logging.
@@ -332,7 +380,7 @@ pub enum ServerEvent {
 #[derive(Debug)]
 enum Mode {
     Command,
-    Data(DotDecoder),
+    Data(DotDecoder, TextLines),
     Bdat {
         remaining: u64,
         last: bool,
@@ -341,6 +389,53 @@ enum Mode {
     Auth,
     StartTls,
     Closed,
+}
+
+/// Measures the text lines of a `DATA` body as it streams by, without buffering them.
+#[derive(Debug, Clone, Copy)]
+struct TextLines {
+    /// Longest line, CRLF included.
+    max: Option<usize>,
+    /// Octets of the current line seen so far.
+    len: usize,
+    /// A line was over the limit.
+    too_long: bool,
+}
+
+impl TextLines {
+    fn new(max: Option<usize>) -> Self {
+        TextLines {
+            max,
+            len: 0,
+            too_long: false,
+        }
+    }
+
+    /// Takes the next piece of the decoded body. Looks at one LF per `max` octets at most
+    /// (`memrchr` over the window a line may span), never at every line.
+    fn check(&mut self, mut body: &[u8]) {
+        let Some(max) = self.max else { return };
+        if self.too_long {
+            return;
+        }
+        loop {
+            // The current line must end within `max - len` more octets.
+            let allowed = max.saturating_sub(self.len);
+            let window = body.get(..allowed.min(body.len())).unwrap_or_default();
+            if let Some(lf) = memchr::memrchr(b'\n', window) {
+                self.len = 0;
+                body = body.get(lf + 1..).unwrap_or_default();
+            } else if window.len() == body.len() {
+                self.len = self.len.saturating_add(body.len());
+                // Even an LF next would make the line longer than `max`.
+                self.too_long = self.len >= max;
+                return;
+            } else {
+                self.too_long = true;
+                return;
+            }
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -400,6 +495,73 @@ fn enh(class: u8, subject: u16, detail: u16) -> Option<EnhancedCode> {
 
 fn code(n: u16) -> ReplyCode {
     ReplyCode::new(n).unwrap_or(ReplyCode::TRANSACTION_FAILED)
+}
+
+/// Whether `s` is a plain token, safe to advertise in a capability line.
+fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// Why offered `MAIL` parameters are refused (`501 5.5.4`): a keyword given twice, a
+/// `BY=` in return mode that is not positive or under the advertised minimum (RFC 2852),
+/// a `HOLDFOR=` over the advertised interval, a `HOLDUNTIL=` that is no RFC 3339
+/// date-time or after the advertised one, or both (RFC 4865).
+fn invalid_mail_params(params: &[Parameter<'_>], x: &Extensions) -> Option<&'static str> {
+    for (i, p) in params.iter().enumerate() {
+        let kw = p.keyword();
+        if params
+            .get(..i)
+            .unwrap_or_default()
+            .iter()
+            .any(|q| q.keyword().eq_ignore_ascii_case(kw))
+        {
+            return Some("Duplicate parameter");
+        }
+    }
+    let mut hold = false;
+    for p in params {
+        match p {
+            Parameter::By {
+                time,
+                mode: crate::params::ByMode::Return,
+                ..
+            } => {
+                let min = x.deliver_by.unwrap_or(0);
+                if *time <= 0 || u64::try_from(*time).is_ok_and(|t| t < min) {
+                    return Some("BY time is shorter than the minimum");
+                }
+            }
+            Parameter::HoldFor(secs) => {
+                if hold {
+                    return Some("HOLDFOR and HOLDUNTIL are exclusive");
+                }
+                hold = true;
+                if x.future_release
+                    .as_ref()
+                    .is_some_and(|f| *secs > f.max_interval)
+                {
+                    return Some("HOLDFOR is longer than the maximum interval");
+                }
+            }
+            Parameter::HoldUntil(when) => {
+                if hold {
+                    return Some("HOLDFOR and HOLDUNTIL are exclusive");
+                }
+                hold = true;
+                let Some(t) = crate::params::parse_datetime(when) else {
+                    return Some("HOLDUNTIL is not a date-time");
+                };
+                let max = x.future_release.as_ref().and_then(FutureRelease::max_unix);
+                if max.is_some_and(|m| t > m) {
+                    return Some("HOLDUNTIL is later than the maximum date-time");
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 impl Server {
@@ -874,6 +1036,23 @@ impl Core {
         if x.requiretls && self.tls {
             caps.push(Capability::RequireTls);
         }
+        if x.mt_priority {
+            let policy = x
+                .mt_priority_policy
+                .as_deref()
+                .filter(|p| is_token(p))
+                .map(|p| Cow::Owned(p.to_owned()));
+            caps.push(Capability::MtPriority(policy));
+        }
+        if let Some(min) = x.deliver_by {
+            caps.push(Capability::DeliverBy((min > 0).then_some(min)));
+        }
+        if let Some(fr) = x.future_release.as_ref().filter(|f| f.max_unix().is_some()) {
+            caps.push(Capability::FutureRelease {
+                max_interval: fr.max_interval,
+                max_datetime: Cow::Owned(fr.max_datetime.clone()),
+            });
+        }
         Ehlo {
             domain: Cow::Owned(self.config.hostname.clone()),
             greeting: Cow::Borrowed(""),
@@ -903,7 +1082,7 @@ impl Core {
                     }
                     return;
                 }
-                Mode::Data(decoder) => {
+                Mode::Data(decoder, lines) => {
                     let raw = feed.peek_raw();
                     if raw.is_empty() {
                         return;
@@ -913,7 +1092,8 @@ impl Core {
                     let progress =
                         decoder.decode_into(raw.get(..take).unwrap_or_default(), &mut chunk);
                     feed.consume_raw(progress.consumed);
-                    if !chunk.is_empty() && decoder.error().is_none() {
+                    lines.check(&chunk);
+                    if !chunk.is_empty() && decoder.error().is_none() && !lines.too_long {
                         // Normalising bare LFs (and held-back dots) can make the output a
                         // little longer than the input taken: keep every event bounded.
                         let max = self.config.limits.body_chunk_size.max(1);
@@ -926,7 +1106,14 @@ impl Core {
                         }
                     }
                     if progress.complete {
-                        let err = decoder.error();
+                        // A bare LF is answered first, then a long line, then the size:
+                        // the same answer however the input was split.
+                        let err = match decoder.error() {
+                            Some(DotError::BareLf { .. }) => Some(BodyRejection::BareLf),
+                            _ if lines.too_long => Some(BodyRejection::LineTooLong),
+                            Some(DotError::TooLarge { .. }) => Some(BodyRejection::TooLarge),
+                            None => None,
+                        };
                         self.mode = Mode::Command;
                         self.end_of_data(err);
                     }
@@ -1008,18 +1195,24 @@ impl Core {
         }
     }
 
-    fn end_of_data(&mut self, err: Option<DotError>) {
+    fn end_of_data(&mut self, err: Option<BodyRejection>) {
         match err {
-            Some(DotError::TooLarge { .. }) => {
+            Some(BodyRejection::TooLarge) => {
                 self.events
                     .push_back(ServerEvent::DataRejected(BodyRejection::TooLarge));
                 self.reply(552, (5, 3, 4), "Error: message file too big");
                 self.tx = None;
             }
-            Some(DotError::BareLf { .. }) => {
+            Some(BodyRejection::BareLf) => {
                 self.events
                     .push_back(ServerEvent::DataRejected(BodyRejection::BareLf));
                 self.reply(550, (5, 5, 2), "Error: bare <LF> received");
+                self.tx = None;
+            }
+            Some(BodyRejection::LineTooLong) => {
+                self.events
+                    .push_back(ServerEvent::DataRejected(BodyRejection::LineTooLong));
+                self.reply(500, (5, 5, 2), "Error: line too long");
                 self.tx = None;
             }
             None => {
@@ -1275,12 +1468,21 @@ impl Core {
                     Parameter::Ret(_) | Parameter::EnvId(_) => x.dsn,
                     Parameter::Auth(_) => !self.offered_mechanisms().is_empty(),
                     Parameter::RequireTls => x.requiretls && self.tls,
+                    Parameter::MtPriority(_) => x.mt_priority,
+                    Parameter::By { .. } => x.deliver_by.is_some(),
+                    Parameter::HoldFor(_) | Parameter::HoldUntil(_) => x
+                        .future_release
+                        .as_ref()
+                        .is_some_and(|f| f.max_unix().is_some()),
                     _ => false,
                 };
             if !ok {
                 let text = format!("Unsupported option: {p}");
                 return self.sequence(Verb::Mail, 555, (5, 5, 4), &text);
             }
+        }
+        if let Some(text) = invalid_mail_params(&params, &x) {
+            return self.sequence(Verb::Mail, 501, (5, 5, 4), text);
         }
         if from.mailbox().is_some_and(Mailbox::needs_smtputf8) && !smtputf8 {
             return self.sequence(
@@ -1377,7 +1579,10 @@ impl Core {
         self.reply_plain(354, "End data with <CR><LF>.<CR><LF>");
         self.events
             .push_back(ServerEvent::DataStart { chunked: false });
-        self.mode = Mode::Data(DotDecoder::new(dc));
+        self.mode = Mode::Data(
+            DotDecoder::new(dc),
+            TextLines::new(self.config.limits.max_text_line),
+        );
     }
 
     fn bdat(&mut self, size: u64, last: bool) {

@@ -37,6 +37,7 @@ fn postfix_config() -> ServerConfig {
             etrn: true,
             help: false,
             requiretls: false,
+            ..Extensions::default()
         },
         ..ServerConfig::default()
     };
