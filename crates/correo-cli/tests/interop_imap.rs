@@ -69,28 +69,13 @@ fn imaplib_to_correo_serve() {
     ) {
         return;
     }
-    let dir = temp_dir("imaplib");
-    let Some((cert, key)) = make_cert(&dir) else {
-        assert!(!interop_required(), "openssl missing and CORREO_INTEROP=1");
-        eprintln!("skipped: imaplib_to_correo_serve: openssl not found");
+    let Some(TlsServe { serve, dir, cert }) = serve_with_tls(
+        "imaplib_to_correo_serve",
+        "alice:secret\n",
+        &["--smtp", "--imap"],
+    ) else {
         return;
     };
-    std::fs::write(dir.join("users"), "alice:secret\n").unwrap();
-    let serve = Serve::start(
-        &dir.join("mail"),
-        &[
-            "--users",
-            dir.join("users").to_str().unwrap(),
-            "--smtp",
-            "127.0.0.1:0",
-            "--imap",
-            "127.0.0.1:0",
-            "--tls-cert",
-            cert.to_str().unwrap(),
-            "--tls-key",
-            key.to_str().unwrap(),
-        ],
-    );
     let (ok, out, err) = python(
         IMAPLIB,
         &[
@@ -262,7 +247,6 @@ fn bodystructure_and_envelope_match_dovecot() {
     let Some(peers) = Peers::start("imap_bodystructure", 610) else {
         return;
     };
-    let dir = temp_dir("imap-bs");
     let msg = "From: =?utf-8?q?Bob_Ni=C3=B1o?= <bob@localhost>\r\nTo: alice@localhost, \"Carol C\" <carol@example.org>\r\n\
 Cc: dave@example.org\r\nSubject: prueba de estructura\r\nMessage-ID: <bs1@localhost>\r\nIn-Reply-To: <p0@localhost>\r\n\
 Date: Sat, 23 Nov 2024 19:55:10 +0100\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n\
@@ -271,26 +255,14 @@ Date: Sat, 23 Nov 2024 19:55:10 +0100\r\nMIME-Version: 1.0\r\nContent-Type: mult
 --inner\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Hola</p>\r\n--inner--\r\n\
 --outer\r\nContent-Type: application/pdf; name=\"a.pdf\"\r\nContent-Disposition: attachment; filename=\"a.pdf\"\r\n\
 Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--outer--\r\n";
-    std::fs::write(dir.join("msg.eml"), msg).unwrap();
-    let Some((cert, key)) = make_cert(&dir) else {
-        assert!(!interop_required(), "openssl missing and CORREO_INTEROP=1");
-        eprintln!("skipped: bodystructure_and_envelope_match_dovecot: openssl not found");
+    let Some(TlsServe { serve, dir, cert }) = serve_with_tls(
+        "bodystructure_and_envelope_match_dovecot",
+        "alice:secret\n",
+        &["--imap"],
+    ) else {
         return;
     };
-    std::fs::write(dir.join("users"), "alice:secret\n").unwrap();
-    let serve = Serve::start(
-        &dir.join("mail"),
-        &[
-            "--users",
-            dir.join("users").to_str().unwrap(),
-            "--imap",
-            "127.0.0.1:0",
-            "--tls-cert",
-            cert.to_str().unwrap(),
-            "--tls-key",
-            key.to_str().unwrap(),
-        ],
-    );
+    std::fs::write(dir.join("msg.eml"), msg).unwrap();
     let path = dir.join("msg.eml");
     let (ok, ours, err) = python(
         APPEND_FETCH,
@@ -447,28 +419,13 @@ fn imaplib_extensions_against_correo_serve() {
     ) {
         return;
     }
-    let dir = temp_dir("imaplib-ext");
-    let Some((cert, key)) = make_cert(&dir) else {
-        assert!(!interop_required(), "openssl missing and CORREO_INTEROP=1");
-        eprintln!("skipped: imaplib_extensions_against_correo_serve: openssl not found");
+    let Some(TlsServe { serve, dir, cert }) = serve_with_tls(
+        "imaplib_extensions_against_correo_serve",
+        "alice:secret\n",
+        &["--smtp", "--imap"],
+    ) else {
         return;
     };
-    std::fs::write(dir.join("users"), "alice:secret\n").unwrap();
-    let serve = Serve::start(
-        &dir.join("mail"),
-        &[
-            "--users",
-            dir.join("users").to_str().unwrap(),
-            "--smtp",
-            "127.0.0.1:0",
-            "--imap",
-            "127.0.0.1:0",
-            "--tls-cert",
-            cert.to_str().unwrap(),
-            "--tls-key",
-            key.to_str().unwrap(),
-        ],
-    );
     let (ok, out, err) = python(
         IMAPLIB_EXT,
         &[

@@ -54,28 +54,13 @@ fn poplib_to_correo_serve() {
     ) {
         return;
     }
-    let dir = temp_dir("poplib");
-    let Some((cert, key)) = make_cert(&dir) else {
-        assert!(!interop_required(), "openssl missing and CORREO_INTEROP=1");
-        eprintln!("skipped: poplib_to_correo_serve: openssl not found");
+    let Some(TlsServe { serve, cert, .. }) = serve_with_tls(
+        "poplib_to_correo_serve",
+        "alice:secret\n",
+        &["--smtp", "--pop3"],
+    ) else {
         return;
     };
-    std::fs::write(dir.join("users"), "alice:secret\n").unwrap();
-    let serve = Serve::start(
-        &dir.join("mail"),
-        &[
-            "--users",
-            dir.join("users").to_str().unwrap(),
-            "--smtp",
-            "127.0.0.1:0",
-            "--pop3",
-            "127.0.0.1:0",
-            "--tls-cert",
-            cert.to_str().unwrap(),
-            "--tls-key",
-            key.to_str().unwrap(),
-        ],
-    );
     let (ok, out, err) = python(
         POPLIB,
         &[

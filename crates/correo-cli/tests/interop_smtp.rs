@@ -10,36 +10,6 @@ use common::*;
 
 const USERS: &str = "alice:secret\nbob:secret\n";
 
-fn serve_with_tls(tag: &str) -> Option<(Serve, std::path::PathBuf)> {
-    let dir = temp_dir(tag);
-    let Some((cert, key)) = make_cert(&dir) else {
-        assert!(
-            !interop_required(),
-            "{tag}: openssl missing and CORREO_INTEROP=1"
-        );
-        eprintln!("skipped: {tag}: openssl not found (needed for a test certificate)");
-        return None;
-    };
-    std::fs::write(dir.join("users"), USERS).unwrap();
-    let maildir = dir.join("mail");
-    let serve = Serve::start(
-        &maildir,
-        &[
-            "--users",
-            dir.join("users").to_str().unwrap(),
-            "--smtp",
-            "127.0.0.1:0",
-            "--smtps",
-            "127.0.0.1:0",
-            "--tls-cert",
-            cert.to_str().unwrap(),
-            "--tls-key",
-            key.to_str().unwrap(),
-        ],
-    );
-    Some((serve, cert))
-}
-
 const SMTPLIB: &str = r"
 import smtplib, ssl, sys
 from email.message import EmailMessage
@@ -94,7 +64,10 @@ fn smtplib_to_correo_serve() {
     ) {
         return;
     }
-    let Some((serve, ca)) = serve_with_tls("smtplib") else {
+    let Some(TlsServe {
+        serve, cert: ca, ..
+    }) = serve_with_tls("smtplib_to_correo_serve", USERS, &["--smtp", "--smtps"])
+    else {
         return;
     };
     let (ok, out, err) = python(
@@ -126,7 +99,10 @@ fn curl_to_correo_serve() {
     if !require("curl_to_correo_serve", "curl", &["--version"]) {
         return;
     }
-    let Some((serve, ca)) = serve_with_tls("curl") else {
+    let Some(TlsServe {
+        serve, cert: ca, ..
+    }) = serve_with_tls("curl_to_correo_serve", USERS, &["--smtp", "--smtps"])
+    else {
         return;
     };
     let dir = temp_dir("curl-msg");

@@ -86,6 +86,47 @@ pub fn make_cert(dir: &Path) -> Option<(PathBuf, PathBuf)> {
     ok.then_some((cert, key))
 }
 
+/// `correo serve` with TLS in a fresh temp dir: a users file, a self-signed certificate
+/// and a Maildir root under [`TlsServe::dir`].
+pub struct TlsServe {
+    /// The server.
+    pub serve: Serve,
+    /// The temp dir (users file, `cert.pem`, `key.pem`, Maildir root `mail/`).
+    pub dir: PathBuf,
+    /// The certificate (what clients pin as their CA).
+    pub cert: PathBuf,
+}
+
+/// Starts `correo serve` for `test` with the `users` file text (`name:password` lines),
+/// the given listener flags each bound to `127.0.0.1:0` (e.g. `["--smtp", "--imap"]`), and
+/// a fresh self-signed certificate. Without openssl the test is skipped by name (`None`),
+/// or fails under `CORREO_INTEROP=1`.
+pub fn serve_with_tls(test: &str, users: &str, listeners: &[&str]) -> Option<TlsServe> {
+    let dir = temp_dir(test);
+    let Some((cert, key)) = make_cert(&dir) else {
+        assert!(
+            !interop_required(),
+            "{test}: openssl missing and CORREO_INTEROP=1"
+        );
+        eprintln!("skipped: {test}: openssl not found (needed for a test certificate)");
+        return None;
+    };
+    let users_file = dir.join("users");
+    std::fs::write(&users_file, users).expect("users file");
+    let mut args: Vec<&str> = vec!["--users", users_file.to_str().expect("utf-8 path")];
+    for flag in listeners {
+        args.extend([*flag, "127.0.0.1:0"]);
+    }
+    args.extend([
+        "--tls-cert",
+        cert.to_str().expect("utf-8 path"),
+        "--tls-key",
+        key.to_str().expect("utf-8 path"),
+    ]);
+    let serve = Serve::start(&dir.join("mail"), &args);
+    Some(TlsServe { serve, dir, cert })
+}
+
 /// `correo serve` running as a child process.
 pub struct Serve {
     child: Child,
