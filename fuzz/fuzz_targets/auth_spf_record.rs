@@ -3,7 +3,7 @@
 #![no_main]
 
 use correo_auth::dns::Record;
-use correo_auth::spf::{SpfCheck, SpfOptions, SpfRecord};
+use correo_auth::spf::{SpfCheck, SpfOptions, SpfPolicy, SpfRecord};
 use correo_auth::zone::Zone;
 use libfuzzer_sys::fuzz_target;
 
@@ -16,6 +16,13 @@ fuzz_target!(|input: &[u8]| {
         owned = [b"v=spf1 ".as_slice(), input].concat();
         owned.as_slice()
     };
+    // The evaluator's allocation-free parse agrees with the syntax tree.
+    let policy = SpfPolicy::parse(data);
+    match (&policy, SpfRecord::parse(data)) {
+        (Ok(p), Ok(r)) => assert_eq!(p.to_record(), r),
+        (Err(a), Err(b)) => assert_eq!(*a, b),
+        (a, b) => panic!("SpfPolicy {a:?} but SpfRecord {b:?}"),
+    }
     if let Ok(r) = SpfRecord::parse(data) {
         // Encoding a parsed record gives a record that parses to the same text.
         let text = r.to_string();
