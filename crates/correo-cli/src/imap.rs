@@ -164,24 +164,86 @@ pub(crate) fn parse_commands(words: &[String]) -> Result<Vec<Cmd>, BoxError> {
     Ok(out)
 }
 
-/// A client session over a socket.
-struct Session {
-    client: Client,
+/// Prints what the server sends the way the seed shows a FETCH: every line outside
+/// literals, and each literal (`{4670}` and the bytes after it) cut to its first lines and
+/// a count, so that the lines after a long literal stay in view.
+#[derive(Default)]
+struct ServerPrinter {
+    /// A line begun in an earlier read.
+    partial: Vec<u8>,
+    /// Bytes of the current literal still to come, and those seen so far.
+    literal_left: usize,
+    literal: Vec<u8>,
+}
+
+/// The size announced by a line ending in a literal, `{n}` or `{n+}` then CRLF.
+fn literal_size(line: &[u8]) -> Option<usize> {
+    let line = line
+        .strip_suffix(b"\r\n")
+        .or_else(|| line.strip_suffix(b"\n"))?;
+    let inner = line.strip_suffix(b"}")?;
+    let open = inner.iter().rposition(|&b| b == b'{')?;
+    let digits = inner.get(open + 1..)?;
+    let digits = digits.strip_suffix(b"+").unwrap_or(digits);
+    std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
+impl ServerPrinter {
+    fn feed(&mut self, transcript: &Transcript, mut data: &[u8]) {
+        while !data.is_empty() {
+            if self.literal_left > 0 {
+                let take = self.literal_left.min(data.len());
+                let (lit, rest) = data.split_at(take);
+                self.literal.extend_from_slice(lit);
+                self.literal_left -= take;
+                data = rest;
+                if self.literal_left == 0 {
+                    let mut short = transcript.clone();
+                    short.max_lines = 4;
+                    short.show("S", &self.literal);
+                    self.literal.clear();
+                }
+                continue;
+            }
+            let Some(nl) = data.iter().position(|&b| b == b'\n') else {
+                self.partial.extend_from_slice(data);
+                return;
+            };
+            let (line, rest) = data.split_at(nl + 1);
+            self.partial.extend_from_slice(line);
+            transcript.show("S", &self.partial);
+            self.literal_left = literal_size(&self.partial).unwrap_or(0);
+            self.partial.clear();
+            data = rest;
+        }
+    }
+}
+
+/// A client session over a socket (used by `correo imap` and the tour).
+pub(crate) struct Session {
+    /// The client machine: queue commands on it, then [`Session::wait`].
+    pub(crate) client: Client,
     conn: Option<Conn>,
     host: String,
     tls_config: Arc<rustls::ClientConfig>,
-    transcript: Transcript,
+    pub(crate) transcript: Transcript,
+    printer: ServerPrinter,
     buf: Vec<u8>,
     /// COMPRESS DEFLATE is active.
     deflate: Option<crate::serve::imap::Deflate>,
+    /// Read timeout outside IDLE.
+    timeout: Duration,
 }
 
 impl Session {
-    fn connect(
+    /// Connects (TLS per `mode`; STARTTLS done before returning when required) and reads
+    /// the greeting; reads give up after `timeout`.
+    pub(crate) fn connect(
         server: &str,
         mode: TlsMode,
         tls_config: Arc<rustls::ClientConfig>,
         transcript: Transcript,
+        timeout: Duration,
     ) -> Result<(Session, Vec<Event>), BoxError> {
         let host = server.rsplit_once(':').map_or(server, |(h, _)| h);
         let host = host
@@ -189,7 +251,7 @@ impl Session {
             .trim_end_matches(']')
             .to_owned();
         let tcp = TcpStream::connect(server).map_err(|e| format!("connect {server}: {e}"))?;
-        tcp.set_read_timeout(Some(Duration::from_secs(120)))?;
+        tcp.set_read_timeout(Some(timeout))?;
         let mut conn = Conn::Plain(tcp);
         if mode == TlsMode::Implicit {
             conn = conn.into_tls_client(Arc::clone(&tls_config), &host)?;
@@ -205,8 +267,10 @@ impl Session {
             host,
             tls_config,
             transcript,
+            printer: ServerPrinter::default(),
             buf: vec![0u8; 64 * 1024],
             deflate: None,
+            timeout,
         };
         let mut events = session.wait(|evs| evs.iter().any(|e| matches!(e, Event::Greeting(_))))?;
         // In StartTlsRequired mode the machine sends STARTTLS on its own after the greeting.
@@ -221,7 +285,7 @@ impl Session {
 
     /// Sends what is queued and reads until no command is pending (and `done` holds),
     /// handling a TLS upgrade on the way.
-    fn wait(&mut self, done: impl Fn(&[Event]) -> bool) -> Result<Vec<Event>, BoxError> {
+    pub(crate) fn wait(&mut self, done: impl Fn(&[Event]) -> bool) -> Result<Vec<Event>, BoxError> {
         let mut events = Vec::new();
         loop {
             self.flush()?;
@@ -278,14 +342,17 @@ impl Session {
     fn feed(&mut self, data: &[u8]) -> Result<(), BoxError> {
         match self.deflate.as_mut() {
             Some(d) => {
-                let (client, transcript) = (&mut self.client, &self.transcript);
+                let (client, transcript, printer) =
+                    (&mut self.client, &self.transcript, &mut self.printer);
                 d.decompress(data, |plain| {
-                    transcript.lines("S", plain);
+                    transcript.record("S", plain);
+                    printer.feed(transcript, plain);
                     client.receive(plain);
                 })?;
             }
             None => {
-                self.transcript.lines("S", data);
+                self.transcript.record("S", data);
+                self.printer.feed(&self.transcript, data);
                 self.client.receive(data);
             }
         }
@@ -305,8 +372,49 @@ impl Session {
         Ok(())
     }
 
+    /// Sends what is queued and reads until an event matching `want` arrives (within the
+    /// read timeout); the events go to `events`. False when the connection ended or a
+    /// command completed first.
+    pub(crate) fn until(
+        &mut self,
+        events: &mut Vec<Event>,
+        want: impl Fn(&Event) -> bool,
+    ) -> Result<bool, BoxError> {
+        loop {
+            self.flush()?;
+            while let Some(ev) = self.client.poll_event() {
+                let hit = want(&ev);
+                let over = matches!(ev, Event::Completed { .. } | Event::Closed { .. });
+                events.push(ev);
+                if hit {
+                    return Ok(true);
+                }
+                if over {
+                    return Ok(false);
+                }
+            }
+            if !self.read()? {
+                return Ok(false);
+            }
+        }
+    }
+
+    /// Sends one command written as IMAP text (the tag is the machine's) and waits for
+    /// its completion.
+    pub(crate) fn run(&mut self, text: &str) -> Result<Vec<Event>, BoxError> {
+        let line = format!("x {text}\r\n");
+        let parsed = parse_command(
+            RawMessage::new(line.as_bytes()),
+            &Leniency::default(),
+            &Limits::default(),
+        )
+        .map_err(|e| format!("{text}: {e}"))?;
+        self.client.command(parsed.body)?;
+        self.wait(|_| true)
+    }
+
     /// IDLE for `secs` seconds, printing what the server pushes, then DONE.
-    fn idle(&mut self, secs: u64) -> Result<Vec<Event>, BoxError> {
+    pub(crate) fn idle(&mut self, secs: u64) -> Result<Vec<Event>, BoxError> {
         self.client.idle(Instant::now())?;
         let mut events = Vec::new();
         let end = Instant::now() + Duration::from_secs(secs);
@@ -346,8 +454,7 @@ impl Session {
             }
         }
         let conn = self.conn.as_ref().ok_or("connection lost")?;
-        conn.tcp()
-            .set_read_timeout(Some(Duration::from_secs(120)))?;
+        conn.tcp().set_read_timeout(Some(self.timeout))?;
         self.client.done()?;
         events.extend(self.wait(|_| true)?);
         Ok(events)
@@ -377,7 +484,13 @@ pub(crate) fn run(args: ImapArgs) -> Result<ExitCode, BoxError> {
     };
     let tls_config = net::client_config(args.ca.as_deref())?;
     let transcript = Transcript::new(Sink::Stdout);
-    let (mut s, greeting) = Session::connect(&args.server, mode, tls_config, transcript)?;
+    let (mut s, greeting) = Session::connect(
+        &args.server,
+        mode,
+        tls_config,
+        transcript,
+        Duration::from_secs(120),
+    )?;
     if failed(&greeting) {
         return Err("the server refused the session (or STARTTLS failed)".into());
     }
@@ -392,15 +505,7 @@ pub(crate) fn run(args: ImapArgs) -> Result<ExitCode, BoxError> {
         let events = match cmd {
             Cmd::Idle(secs) => s.idle(secs)?,
             Cmd::Text(text, out_file) => {
-                let line = format!("x {text}\r\n");
-                let parsed = parse_command(
-                    RawMessage::new(line.as_bytes()),
-                    &Leniency::default(),
-                    &Limits::default(),
-                )
-                .map_err(|e| format!("{text}: {e}"))?;
-                s.client.command(parsed.body)?;
-                let events = s.wait(|_| true)?;
+                let events = s.run(&text)?;
                 if let Some(path) = out_file {
                     let mut body = Vec::new();
                     let mut seen = false;
@@ -481,5 +586,17 @@ mod tests {
         assert!(parse_commands(&words(&["fetch", "4", "(BODY[HEADER"])).is_err());
         assert!(parse_commands(&words(&["bogus"])).is_err());
         assert!(parse_commands(&words(&["idle", "x"])).is_err());
+    }
+
+    #[test]
+    fn literal_sizes() {
+        assert_eq!(
+            literal_size(b"* 4 FETCH (BODY[HEADER] {4670}\r\n"),
+            Some(4670)
+        );
+        assert_eq!(literal_size(b"a2 LOGIN 0429021 {18+}\r\n"), Some(18));
+        assert_eq!(literal_size(b"a7 OK Fetch completed.\r\n"), None);
+        assert_eq!(literal_size(b"* OK {x}\r\n"), None);
+        assert_eq!(literal_size(b"{12}"), None);
     }
 }

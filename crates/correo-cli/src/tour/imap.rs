@@ -2,187 +2,15 @@
 //! BODYSTRUCTURE, `BODY[HEADER] BODY[TEXT]`), STORE, LIST, CREATE, SEARCH, COPY, SELECT of
 //! the new mailbox, and IDLE woken by a new SMTP delivery.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use correo_imap::client::{Client, ClientConfig, Event, TlsMode};
-use correo_imap::frame::RawMessage;
-use correo_imap::parse::parse_command;
+use correo_imap::client::{Event, TlsMode};
 use correo_imap::types::{Status, Untagged};
-use correo_imap::{Leniency, Limits};
 
 use super::{Res, Tour, data, side};
-use crate::net::Conn;
+use crate::imap::Session;
 use crate::send::Mail;
-use crate::transcript::Transcript;
-
-/// Prints what the server sends the way the seed shows a FETCH: every line outside
-/// literals, and each literal (`{4670}` and the bytes after it) cut to its first lines and
-/// a count, so that the lines after a long literal stay in view.
-#[derive(Default)]
-struct ServerPrinter {
-    /// A line begun in an earlier read.
-    partial: Vec<u8>,
-    /// Bytes of the current literal still to come, and those seen so far.
-    literal_left: usize,
-    literal: Vec<u8>,
-}
-
-/// The size announced by a line ending in a literal, `{n}` or `{n+}` then CRLF.
-fn literal_size(line: &[u8]) -> Option<usize> {
-    let line = line
-        .strip_suffix(b"\r\n")
-        .or_else(|| line.strip_suffix(b"\n"))?;
-    let inner = line.strip_suffix(b"}")?;
-    let open = inner.iter().rposition(|&b| b == b'{')?;
-    let digits = inner.get(open + 1..)?;
-    let digits = digits.strip_suffix(b"+").unwrap_or(digits);
-    std::str::from_utf8(digits).ok()?.parse().ok()
-}
-
-impl ServerPrinter {
-    fn feed(&mut self, transcript: &Transcript, mut data: &[u8]) {
-        while !data.is_empty() {
-            if self.literal_left > 0 {
-                let take = self.literal_left.min(data.len());
-                let (lit, rest) = data.split_at(take);
-                self.literal.extend_from_slice(lit);
-                self.literal_left -= take;
-                data = rest;
-                if self.literal_left == 0 {
-                    let mut short = transcript.clone();
-                    short.max_lines = 4;
-                    short.show("S", &self.literal);
-                    self.literal.clear();
-                }
-                continue;
-            }
-            let Some(nl) = data.iter().position(|&b| b == b'\n') else {
-                self.partial.extend_from_slice(data);
-                return;
-            };
-            let (line, rest) = data.split_at(nl + 1);
-            self.partial.extend_from_slice(line);
-            transcript.show("S", &self.partial);
-            self.literal_left = literal_size(&self.partial).unwrap_or(0);
-            self.partial.clear();
-            data = rest;
-        }
-    }
-}
-
-/// A client session over a socket (plain TCP, as the seed's `telnet localhost 143`).
-struct Session {
-    client: Client,
-    conn: Conn,
-    transcript: Transcript,
-    printer: ServerPrinter,
-    buf: Vec<u8>,
-}
-
-impl Session {
-    fn connect(addr: &str, transcript: Transcript) -> Res<(Session, Vec<Event>)> {
-        let tcp = TcpStream::connect(addr).map_err(|e| format!("connect {addr}: {e}"))?;
-        tcp.set_read_timeout(Some(Duration::from_secs(20)))?;
-        let mut s = Session {
-            client: Client::new(ClientConfig {
-                tls: TlsMode::Plain,
-                ..ClientConfig::default()
-            }),
-            conn: Conn::Plain(tcp),
-            transcript,
-            printer: ServerPrinter::default(),
-            buf: vec![0u8; 64 * 1024],
-        };
-        let events = s.wait(|evs| evs.iter().any(|e| matches!(e, Event::Greeting(_))))?;
-        Ok((s, events))
-    }
-
-    fn flush(&mut self) -> Res<()> {
-        while let Some(bytes) = self.client.poll_transmit() {
-            self.transcript.lines("C", &bytes);
-            self.conn.write_all(&bytes)?;
-        }
-        self.conn.flush()?;
-        Ok(())
-    }
-
-    /// Reads once into the machine; false at end of stream.
-    fn read(&mut self) -> Res<bool> {
-        let n = self.conn.read(&mut self.buf)?;
-        if n == 0 {
-            return Ok(false);
-        }
-        let data = self.buf.get(..n).unwrap_or_default();
-        self.transcript.record("S", data);
-        self.printer.feed(&self.transcript, data);
-        self.client.receive(data);
-        Ok(true)
-    }
-
-    /// Sends what is queued and reads until no command is pending and `done` holds.
-    fn wait(&mut self, done: impl Fn(&[Event]) -> bool) -> Res<Vec<Event>> {
-        let mut events = Vec::new();
-        loop {
-            self.flush()?;
-            while let Some(ev) = self.client.poll_event() {
-                let closed = matches!(ev, Event::Closed { .. });
-                events.push(ev);
-                if closed {
-                    let _ = self.flush();
-                    return Ok(events);
-                }
-            }
-            self.flush()?;
-            if self.client.pending() == 0 && done(&events) {
-                return Ok(events);
-            }
-            if !self.read()? {
-                self.client.connection_closed();
-                events.extend(std::iter::from_fn(|| self.client.poll_event()));
-                return Ok(events);
-            }
-        }
-    }
-
-    /// Sends what is queued and reads until an event matching `want` arrives (within the
-    /// read timeout); the events go to `events`. False when the connection ended or a
-    /// command completed first.
-    fn until(&mut self, events: &mut Vec<Event>, want: impl Fn(&Event) -> bool) -> Res<bool> {
-        loop {
-            self.flush()?;
-            while let Some(ev) = self.client.poll_event() {
-                let hit = want(&ev);
-                let over = matches!(ev, Event::Completed { .. } | Event::Closed { .. });
-                events.push(ev);
-                if hit {
-                    return Ok(true);
-                }
-                if over {
-                    return Ok(false);
-                }
-            }
-            if !self.read()? {
-                return Ok(false);
-            }
-        }
-    }
-
-    /// Sends one command written as IMAP text (the tag is the machine's) and waits for
-    /// its completion.
-    fn run(&mut self, text: &str) -> Res<Vec<Event>> {
-        let line = format!("x {text}\r\n");
-        let parsed = parse_command(
-            RawMessage::new(line.as_bytes()),
-            &Leniency::default(),
-            &Limits::default(),
-        )
-        .map_err(|e| format!("{text}: {e}"))?;
-        self.client.command(parsed.body)?;
-        self.wait(|_| true)
-    }
-}
 
 /// Whether the events hold a tagged OK.
 fn ok(events: &[Event]) -> bool {
@@ -219,7 +47,13 @@ pub(super) fn run(tour: &mut Tour) -> Res<()> {
     let last_bytes = std::fs::read(&last.path)?;
     tour.take_log();
 
-    let (mut s, greeting) = Session::connect(&tour.imap.to_string(), tour.transcript())?;
+    let (mut s, greeting) = Session::connect(
+        &tour.imap.to_string(),
+        TlsMode::Plain,
+        Arc::clone(&tour.tls),
+        tour.transcript(),
+        Duration::from_secs(20),
+    )?;
     tour.check(
         "greeting * OK (ex. 8)",
         greeting.iter().any(|e| matches!(e, Event::Greeting(_))),
@@ -408,21 +242,4 @@ pub(super) fn run(tour: &mut Tour) -> Res<()> {
     s.client.logout()?;
     let _ = s.wait(|evs| evs.iter().any(|e| matches!(e, Event::Closed { .. })));
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::literal_size;
-
-    #[test]
-    fn literal_sizes() {
-        assert_eq!(
-            literal_size(b"* 4 FETCH (BODY[HEADER] {4670}\r\n"),
-            Some(4670)
-        );
-        assert_eq!(literal_size(b"a2 LOGIN 0429021 {18+}\r\n"), Some(18));
-        assert_eq!(literal_size(b"a7 OK Fetch completed.\r\n"), None);
-        assert_eq!(literal_size(b"* OK {x}\r\n"), None);
-        assert_eq!(literal_size(b"{12}"), None);
-    }
 }
