@@ -7,7 +7,8 @@
 //! - `imap_search_500k`: a 500 000-UID SEARCH line (3.4 MB) in 16 KiB reads (correo, one
 //!   pass) against one parse of the whole buffer by each peer (their best case; retrying
 //!   after every read, as a client must, is quadratic and left out to keep the run short).
-//! - `imap_encode_*`: encoding the same FETCH and SEARCH responses.
+//! - `imap_encode_*`: encoding the same FETCH, 10 MiB `BODY[]` (held whole, or streamed by
+//!   correo with the caller writing the body) and SEARCH responses.
 //!
 //! `cargo bench -p correo-benches --bench imap -- --warm-up-time 1 --measurement-time 3`
 #![allow(missing_docs)] // criterion_group! generates undocumented functions
@@ -168,6 +169,79 @@ fn bench_body(c: &mut Criterion) {
             }
             assert!(ok);
         });
+    });
+    g.finish();
+
+    // Encoding the same response into one buffer: the value holding the 10 MiB (correo,
+    // imap-codec), or correo's streamed form (the response around a `{n}` announcement,
+    // the body bytes written by the caller as they come, 16 KiB at a time).
+    let mut g = c.benchmark_group("imap_encode_body_10mib");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(msg.len() as u64));
+    let ours = parse_response(RawMessage::new(&msg), &len, &lim).unwrap();
+    let (_, theirs) = ResponseCodec::default().decode(&msg).unwrap();
+    let body = &msg[msg.len() - MIB10 - 3..msg.len() - 3];
+    let streamed = correo_imap::types::Response::Untagged(correo_imap::types::Untagged::Fetch {
+        seq: 1,
+        items: vec![
+            correo_imap::types::FetchItem::Uid(7),
+            correo_imap::types::FetchItem::BodySection {
+                section: correo_imap::types::Section::default(),
+                origin: None,
+                data: correo_imap::types::BodyData::Streamed(MIB10 as u64),
+            },
+        ],
+    });
+    {
+        let mut out = Vec::new();
+        encode_response_to(&ours, &EncodeOptions::default(), &mut out);
+        assert_eq!(out, msg);
+        let mut out = Vec::new();
+        for f in correo_imap::encode::encode_response(&streamed, &EncodeOptions::default()) {
+            out.extend_from_slice(&f.bytes);
+            if let correo_imap::encode::Next::Body { .. } = f.next {
+                out.extend_from_slice(body);
+            }
+        }
+        assert_eq!(out, msg);
+    }
+    g.bench_function("memcpy", |b| {
+        let mut out = Vec::with_capacity(msg.len());
+        b.iter(|| {
+            out.clear();
+            out.extend_from_slice(black_box(&msg));
+            black_box(out.len())
+        });
+    });
+    g.bench_function("correo", |b| {
+        let mut out = Vec::with_capacity(msg.len());
+        b.iter(|| {
+            out.clear();
+            encode_response_to(black_box(&ours), &EncodeOptions::default(), &mut out);
+            black_box(out.len())
+        });
+    });
+    g.bench_function("correo_streamed", |b| {
+        let mut out = Vec::with_capacity(msg.len());
+        b.iter(|| {
+            out.clear();
+            for f in correo_imap::encode::encode_response(
+                black_box(&streamed),
+                &EncodeOptions::default(),
+            ) {
+                out.extend_from_slice(&f.bytes);
+                if let correo_imap::encode::Next::Body { .. } = f.next {
+                    for read in body.chunks(READ) {
+                        out.extend_from_slice(black_box(read));
+                    }
+                }
+            }
+            black_box(out.len())
+        });
+    });
+    g.bench_function("imap-codec", |b| {
+        let codec = ResponseCodec::default();
+        b.iter(|| black_box(codec.encode(black_box(&theirs)).dump().len()));
     });
     g.finish();
 }

@@ -1629,29 +1629,43 @@ pub fn encode_command(c: &Command<'_>, opts: &EncodeOptions) -> Vec<Fragment> {
 /// whose announcement ends a fragment with [`Next::Body`]: the caller writes the data.
 pub fn encode_response(r: &Response<'_>, opts: &EncodeOptions) -> Vec<Fragment> {
     let mut w = W::new(*opts, false);
-    match r {
-        Response::Untagged(u) => w.untagged(u),
-        Response::Tagged(t) => {
-            w.s(t.tag.as_str());
-            w.sp();
-            w.s(t.status.as_str());
-            w.status_text(&t.text);
-        }
-        Response::Continuation(c) => {
-            // `+ ` alone is an empty base64 challenge (RFC 3501 `base64` may be empty; an
-            // AUTHENTICATE with nothing to say must not send `+ OK`, which would decode
-            // as data).
-            w.s("+ ");
-            w.raw(&c.text);
-        }
-    }
+    w.response(r);
     w.finish()
 }
 
-/// Encodes a response into `out` (streamed literals' data is not included).
+/// Encodes a response into `out`, after what it holds (streamed literals' data is not
+/// included). Literal bytes are copied once, straight into `out`'s buffer.
 pub fn encode_response_to(r: &Response<'_>, opts: &EncodeOptions, out: &mut Vec<u8>) {
-    for f in encode_response(r, opts) {
+    let mut w = W::new(*opts, false);
+    w.cur = std::mem::take(out);
+    w.response(r);
+    let mut parts = w.finish().into_iter();
+    if let Some(first) = parts.next() {
+        *out = first.bytes;
+    }
+    for f in parts {
         out.extend_from_slice(&f.bytes);
+    }
+}
+
+impl W {
+    fn response(&mut self, r: &Response<'_>) {
+        match r {
+            Response::Untagged(u) => self.untagged(u),
+            Response::Tagged(t) => {
+                self.s(t.tag.as_str());
+                self.sp();
+                self.s(t.status.as_str());
+                self.status_text(&t.text);
+            }
+            Response::Continuation(c) => {
+                // `+ ` alone is an empty base64 challenge (RFC 3501 `base64` may be empty;
+                // an AUTHENTICATE with nothing to say must not send `+ OK`, which would
+                // decode as data).
+                self.s("+ ");
+                self.raw(&c.text);
+            }
+        }
     }
 }
 
