@@ -5,8 +5,8 @@ use std::fmt;
 
 use crate::params::{ParamErrorKind, Parameter, parse_parameter};
 use crate::path::{
-    ForwardPath, Host, PathErrorKind, ReversePath, parse_forward_path, parse_host,
-    parse_reverse_path,
+    ForwardPath, Host, PathErrorKind, ReversePath, find_byte, parse_forward_path, parse_host,
+    parse_reverse_path, split_byte, strip_byte_prefix, trim_start_byte,
 };
 
 /// How liberal the command parser is. [`ParseOptions::default`] accepts what Postfix
@@ -275,12 +275,38 @@ fn cerr(kind: CommandErrorKind, offset: usize, verb: Option<Verb>) -> CommandErr
 }
 
 /// Finds the first CR, LF or NUL in `bytes`.
+#[allow(clippy::needless_bitwise_bool)] // branch-free on purpose, so that it vectorises
 pub(crate) fn find_forbidden(bytes: &[u8]) -> Option<usize> {
-    memchr::memchr3(b'\r', b'\n', 0, bytes)
+    // A command line rarely has one: check the whole line without branches first.
+    let (blocks, tail) = bytes.as_chunks::<16>();
+    let mut any = false;
+    for block in blocks {
+        for &b in block {
+            any |= (b == b'\r') | (b == b'\n') | (b == 0);
+        }
+    }
+    for &b in tail {
+        any |= (b == b'\r') | (b == b'\n') | (b == 0);
+    }
+    if any {
+        memchr::memchr3(b'\r', b'\n', 0, bytes)
+    } else {
+        None
+    }
 }
 
 /// Finds the end of a bracketed path (index of the closing `>`), honouring quoted strings.
 fn bracket_end(s: &str) -> Option<usize> {
+    // Fast path: a `>` before any quote or address literal ends the path whatever the
+    // state (no quoted string or literal can have started before it).
+    let bytes = s.as_bytes();
+    if let Some(i) = bytes
+        .get(1..)
+        .and_then(|rest| rest.iter().position(|&b| matches!(b, b'>' | b'"' | b'[')))
+        && bytes.get(i + 1) == Some(&b'>')
+    {
+        return Some(i + 1);
+    }
     // Quotes are special only in the local part: after the source route (if any) and
     // before the `@` that ends the local part.
     let mut in_route = s.as_bytes().get(1) == Some(&b'@');
@@ -323,7 +349,10 @@ impl<'a> Command<'a> {
     /// Parses one command line. `line` may end in CRLF (which is ignored); any other CR,
     /// LF or NUL is an error.
     pub fn parse(line: &'a [u8], opts: &ParseOptions) -> Result<Command<'a>, CommandError> {
-        let line = line.strip_suffix(b"\r\n").unwrap_or(line);
+        let line = match line {
+            [rest @ .., b'\r', b'\n'] => rest,
+            _ => line,
+        };
         if line.len() > opts.max_line_length {
             return Err(cerr(CommandErrorKind::TooLong, opts.max_line_length, None));
         }
@@ -334,14 +363,20 @@ impl<'a> Command<'a> {
         let line = std::str::from_utf8(line)
             .map_err(|e| cerr(CommandErrorKind::InvalidUtf8, e.valid_up_to(), None))?;
         let line = if opts.allow_extra_spaces {
-            line.trim_end_matches([' ', '\t'])
+            let kept = line.len()
+                - line
+                    .bytes()
+                    .rev()
+                    .take_while(|&b| b == b' ' || b == b'\t')
+                    .count();
+            line.get(..kept).unwrap_or_default()
         } else {
             line
         };
         if line.is_empty() {
             return Err(cerr(CommandErrorKind::Empty, 0, None));
         }
-        let (word, rest) = match line.split_once(' ') {
+        let (word, rest) = match split_byte(line, b' ') {
             Some((w, r)) => (w, Some(r)),
             None => (line, None),
         };
@@ -388,16 +423,16 @@ impl<'a> Command<'a> {
                 let mut at = arg_at + prefix.len();
                 let mut path_and_params = arg.get(prefix.len()..).unwrap_or_default();
                 if opts.allow_space_after_colon {
-                    let trimmed = path_and_params.trim_start_matches(' ');
+                    let trimmed = trim_start_byte(path_and_params, b' ');
                     at += path_and_params.len() - trimmed.len();
                     path_and_params = trimmed;
                 }
-                let path_len = if path_and_params.starts_with('<') {
+                let path_len = if path_and_params.as_bytes().first() == Some(&b'<') {
                     bracket_end(path_and_params)
                         .map(|i| i + 1)
                         .ok_or_else(|| e(CommandErrorKind::Path(PathErrorKind::Brackets), at))?
                 } else {
-                    path_and_params.find(' ').unwrap_or(path_and_params.len())
+                    find_byte(path_and_params.as_bytes(), b' ').unwrap_or(path_and_params.len())
                 };
                 let (path, params_str) = path_and_params.split_at(path_len);
                 if verb == Verb::Mail {
@@ -418,7 +453,7 @@ impl<'a> Command<'a> {
             Verb::StartTls => no_arg(Command::StartTls),
             Verb::Bdat => {
                 let arg = need_arg()?;
-                let (size, last) = match arg.split_once(' ') {
+                let (size, last) = match split_byte(arg, b' ') {
                     None => (arg, false),
                     Some((s, l)) if l.eq_ignore_ascii_case("LAST") => (s, true),
                     Some((s, _)) => {
@@ -451,7 +486,7 @@ impl<'a> Command<'a> {
             Verb::Etrn => Ok(Command::Etrn(Cow::Borrowed(need_arg()?))),
             Verb::Auth => {
                 let arg = need_arg()?;
-                let (mech, ir) = match arg.split_once(' ') {
+                let (mech, ir) = match split_byte(arg, b' ') {
                     None => (arg, None),
                     Some((m, "=")) => (m, Some(Cow::Borrowed(""))),
                     Some((m, ir)) => {
@@ -497,7 +532,7 @@ impl<'a> Command<'a> {
             }
             Verb::Burl => {
                 let arg = need_arg()?;
-                let (uri, last) = match arg.split_once(' ') {
+                let (uri, last) = match split_byte(arg, b' ') {
                     None => (arg, false),
                     Some((u, l)) if l.eq_ignore_ascii_case("LAST") => (u, true),
                     Some((u, _)) => {
@@ -599,6 +634,7 @@ impl<'a> Command<'a> {
     }
 }
 
+#[inline]
 fn parse_params<'a>(
     s: &'a str,
     mut at: usize,
@@ -609,20 +645,20 @@ fn parse_params<'a>(
     if s.is_empty() {
         return Ok(params);
     }
-    let Some(mut rest) = s.strip_prefix(' ') else {
+    let Some(mut rest) = strip_byte_prefix(s, b' ') else {
         return Err(cerr(CommandErrorKind::Syntax, at, verb));
     };
     at += 1;
     while !rest.is_empty() {
         if opts.allow_extra_spaces {
-            let t = rest.trim_start_matches(' ');
+            let t = trim_start_byte(rest, b' ');
             at += rest.len() - t.len();
             rest = t;
             if rest.is_empty() {
                 break;
             }
         }
-        let (p, tail) = match rest.split_once(' ') {
+        let (p, tail) = match split_byte(rest, b' ') {
             Some((p, t)) => (p, Some(t)),
             None => (rest, None),
         };

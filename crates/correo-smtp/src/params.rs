@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::path::{Mailbox, parse_mailbox};
+use crate::path::{Mailbox, parse_mailbox, split_byte};
 
 /// The `BODY=` parameter (RFC 6152, RFC 3030).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -295,20 +295,24 @@ impl fmt::Display for XText<'_> {
     }
 }
 
+#[inline]
 fn is_keyword(s: &str) -> bool {
     s.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric)
         && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
+#[inline]
 fn is_value(s: &str) -> bool {
+    // Bytes of non-ASCII characters are all >= 0x80 (the text is UTF-8 already).
     !s.is_empty()
-        && s.chars()
-            .all(|c| matches!(c, '!'..='<' | '>'..='~') || !c.is_ascii())
+        && s.bytes()
+            .all(|b| matches!(b, b'!'..=b'<' | b'>'..=b'~' | 0x80..))
 }
 
 /// Parses one `keyword[=value]` parameter.
+#[inline]
 pub(crate) fn parse_parameter(s: &str) -> Result<Parameter<'_>, ParamErrorKind> {
-    let (kw, value) = match s.split_once('=') {
+    let (kw, value) = match split_byte(s, b'=') {
         Some((k, v)) => (k, Some(v)),
         None => (s, None),
     };
@@ -387,7 +391,7 @@ pub(crate) fn parse_parameter(s: &str) -> Result<Parameter<'_>, ParamErrorKind> 
         return Ok(Parameter::Notify(n));
     }
     if upper("ORCPT") {
-        let (t, a) = need()?.split_once(';').ok_or(ParamErrorKind::Value)?;
+        let (t, a) = split_byte(need()?, b';').ok_or(ParamErrorKind::Value)?;
         if !is_keyword(t) {
             return Err(ParamErrorKind::Value);
         }
@@ -413,7 +417,7 @@ pub(crate) fn parse_parameter(s: &str) -> Result<Parameter<'_>, ParamErrorKind> 
         };
     }
     if upper("BY") {
-        let (t, m) = need()?.split_once(';').ok_or(ParamErrorKind::Value)?;
+        let (t, m) = split_byte(need()?, b';').ok_or(ParamErrorKind::Value)?;
         let time = parse_i64(t)?;
         if !(-999_999_999..=999_999_999).contains(&time) {
             return Err(ParamErrorKind::Overflow);
