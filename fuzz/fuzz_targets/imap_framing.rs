@@ -1,6 +1,7 @@
 #![no_main]
 //! Framing: whatever the chunking (driven by the input), the frames are the same as with
-//! the input whole; both sides; small limits so that the error paths are reached.
+//! the input whole, and a prefix never completes a message early; both sides; small
+//! limits so that the error paths are reached.
 
 use correo_imap::Limits;
 use correo_imap::frame::{Frame, Framer, Side};
@@ -80,4 +81,15 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(run(side, limits, bare_lf, &chunks), whole);
     let bytes: Vec<&[u8]> = input.chunks(1).collect();
     assert_eq!(run(side, limits, bare_lf, &bytes), whole);
+    // Every prefix is incomplete: a cut anywhere yields only messages of the whole run,
+    // in order, none completed early.
+    let cut = input.len() * usize::from(sizes) / 256;
+    let messages = |ev: Vec<Ev>| -> Vec<Ev> {
+        ev.into_iter()
+            .filter(|e| matches!(e, Ev::Msg(..) | Ev::Err(_)))
+            .collect()
+    };
+    let part = messages(run(side, limits, bare_lf, &[&input[..cut]]));
+    let all = messages(whole);
+    assert!(all.starts_with(&part), "{part:?} not a prefix of {all:?}");
 });
