@@ -213,6 +213,16 @@ impl SpfPolicy {
     }
 }
 
+/// The mechanism that matched, kept as a span of its record until the check
+/// ends (only the final one becomes an [`SpfMatch`]). `domain` is filled in
+/// when the record's frame is left.
+#[derive(Debug)]
+struct Hit {
+    policy: Arc<SpfPolicy>,
+    text: Span,
+    domain: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Via {
     Top,
@@ -355,7 +365,7 @@ pub struct SpfCheck {
     batch: Batch,
     /// Validated names for `%{p}` (resolved once, on demand).
     pnames: Option<Vec<String>>,
-    matched: Option<SpfMatch>,
+    matched: Option<Hit>,
     outcome: Option<SpfOutcome>,
     top_domain: String,
     dns_terms: u32,
@@ -464,7 +474,7 @@ impl SpfCheck {
             sender_domain: sdomain,
             helo: helo.to_string(),
             opts,
-            stack: Vec::new(),
+            stack: Vec::with_capacity(4),
             phase: Phase::Eval,
             wait: Wait::Nothing,
             batch: Batch::default(),
@@ -619,7 +629,10 @@ impl SpfCheck {
     ) {
         let matched = match result {
             SpfResult::Pass | SpfResult::Fail | SpfResult::SoftFail | SpfResult::Neutral => {
-                self.matched.take()
+                self.matched.take().map(|h| SpfMatch {
+                    domain: h.domain.unwrap_or_default(),
+                    mechanism: h.text.of(&h.policy.text).to_string(),
+                })
             }
             _ => None,
         };
@@ -966,11 +979,12 @@ impl SpfCheck {
         }
     }
 
-    fn match_of(&self, d: DirK) -> Option<SpfMatch> {
+    fn match_of(&self, d: DirK) -> Option<Hit> {
         let f = self.stack.last()?;
-        Some(SpfMatch {
-            domain: f.domain.clone(),
-            mechanism: d.text.of(&f.policy.text).to_string(),
+        Some(Hit {
+            policy: Arc::clone(&f.policy),
+            text: d.text,
+            domain: None,
         })
     }
 
@@ -984,9 +998,17 @@ impl SpfCheck {
     /// (which ends the parent too); anything else moves the parent on.
     fn frame_done(&mut self, mut result: SpfResult) {
         loop {
-            let Some(frame) = self.stack.pop() else {
+            let Some(mut frame) = self.stack.pop() else {
                 return;
             };
+            // A match without a domain was made in this frame.
+            if let Some(h) = self.matched.as_mut().filter(|h| h.domain.is_none()) {
+                h.domain = Some(if self.stack.is_empty() && frame.policy.exp.is_some() {
+                    frame.domain.clone()
+                } else {
+                    std::mem::take(&mut frame.domain)
+                });
+            }
             if self.stack.is_empty() {
                 if result == SpfResult::Fail && frame.policy.exp.is_some() {
                     self.phase = Phase::Explain {
