@@ -3,7 +3,7 @@
 //! DATA/BDAT commands.
 #![no_main]
 
-use correo_smtp::server::{AuthRequest, Extensions};
+use correo_smtp::server::{AuthRequest, Extensions, FutureRelease};
 use correo_smtp::{Reply, ReplyCode, Server, ServerConfig, ServerEvent};
 use correo_wire::sasl::Mechanism;
 use libfuzzer_sys::fuzz_target;
@@ -30,12 +30,20 @@ fuzz_target!(|data: &[u8]| {
             expn: true,
             etrn: true,
             binarymime: true,
+            mt_priority: flags & 32 != 0,
+            deliver_by: (flags & 32 != 0).then_some(60),
+            future_release: (flags & 32 != 0).then(|| FutureRelease {
+                max_interval: 86_400,
+                max_datetime: "2026-11-27T12:00:00Z".into(),
+            }),
             ..Extensions::default()
         },
         ..ServerConfig::default()
     };
     config.sasl.cram_challenge = Some("<1.2@fuzz>".into());
     config.limits.body_chunk_size = 64;
+    // Short text lines, so the DATA line limit is reached often.
+    config.limits.max_text_line = (flags & 64 != 0).then_some(40);
     let mut server = Server::new(config);
     // Pieces: a length byte, then that many bytes; decisions use the length byte's top bit.
     let mut input = rest;
