@@ -413,3 +413,108 @@ fn client_sends_extension_parameters_only_when_offered() {
         b"MAIL FROM:<a@a.example> MT-PRIORITY=3 BY=-10;N HOLDFOR=3600\r\n"
     );
 }
+
+#[test]
+fn client_handles_421_at_every_point() {
+    // The replies of a whole session; a 421 replaces each of them in turn.
+    let script: [&[u8]; 6] = [
+        b"220 mx ESMTP\r\n",
+        b"250-mx\r\n250 PIPELINING\r\n",
+        b"250 2.1.0 Ok\r\n",
+        b"250 2.1.5 Ok\r\n",
+        b"354 go ahead\r\n",
+        b"250 2.0.0 queued\r\n",
+    ];
+    for cut in 0..script.len() {
+        let mut c = Client::new(ClientConfig {
+            tls: TlsMode::None,
+            pipelining: false,
+            ..ClientConfig::default()
+        });
+        let mut events = Vec::new();
+        for (i, reply) in script.iter().enumerate() {
+            let reply: &[u8] = if i == cut {
+                b"421 4.3.2 shutting down\r\n"
+            } else {
+                reply
+            };
+            // Byte by byte: a 421 is a reply like any other, whatever the split.
+            for b in reply.chunks(1) {
+                c.receive(b);
+            }
+            while let Some(e) = c.poll_event() {
+                match e {
+                    ClientEvent::Ready(_) => c.send_mail(envelope(Vec::new())).unwrap(),
+                    ClientEvent::SendBody => {
+                        c.send_body(b"Subject: x\r\n\r\nhi\r\n", true).unwrap()
+                    }
+                    _ => {}
+                }
+                events.push(event_name(&e));
+            }
+            let _ = c.poll_transmit();
+            if i == cut {
+                break;
+            }
+        }
+        assert!(c.is_closed(), "421 at reply #{cut}: {events:?}");
+        assert!(
+            events.iter().any(|e| e == "ServiceClosing"),
+            "421 at reply #{cut}: {events:?}"
+        );
+        assert_eq!(events.last().map(String::as_str), Some("Closed"), "{cut}");
+        assert!(!events.iter().any(|e| e == "Delivered"), "{cut}");
+        // Whatever comes after is ignored.
+        c.receive(b"250 2.0.0 Ok\r\n");
+        assert!(c.is_closed());
+    }
+}
+
+fn event_name(e: &ClientEvent) -> String {
+    match e {
+        ClientEvent::Error(ClientError::ServiceClosing(_)) => "ServiceClosing".into(),
+        ClientEvent::Closed => "Closed".into(),
+        ClientEvent::TransactionDone {
+            delivered: true, ..
+        } => "Delivered".into(),
+        other => format!("{other:?}").chars().take(20).collect(),
+    }
+}
+
+#[test]
+fn server_timeout_answers_421_and_closes() {
+    // Mid-DATA, the caller's clock says the client has been idle too long.
+    let mut input = ENVELOPE.to_vec();
+    input.extend_from_slice(b"Subject: x\r\n\r\npartial");
+    for way in ways(&input, false) {
+        let mut s = Server::new(ServerConfig::default());
+        assert_eq!(s.poll_timeout(), Some(std::time::Duration::from_secs(300)));
+        for p in way {
+            s.receive(p);
+            while let Some(e) = s.poll_event() {
+                if matches!(e, ServerEvent::MailFrom { .. } | ServerEvent::RcptTo { .. }) {
+                    s.accept();
+                }
+            }
+        }
+        s.handle_timeout();
+        let mut out = Vec::new();
+        while let Some(b) = s.poll_transmit() {
+            out.extend_from_slice(&b);
+        }
+        let events: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
+        assert_eq!(replies(&out).last().map(String::as_str), Some("421 4.4.2"));
+        assert!(events.contains(&ServerEvent::Closed));
+        assert!(
+            !events
+                .iter()
+                .any(|e| matches!(e, ServerEvent::DataEnd { .. }))
+        );
+        assert!(s.is_closed());
+        assert_eq!(s.poll_timeout(), None);
+        // The rest of the message, arriving late, is never read.
+        s.receive(b"\r\n.\r\nQUIT\r\n");
+        assert_eq!(s.poll_transmit(), None);
+        assert!(std::iter::from_fn(|| s.poll_event()).all(|e| matches!(e, ServerEvent::Error(_))));
+    }
+}
