@@ -446,7 +446,7 @@ fn client_handles_421_at_every_point() {
                 match e {
                     ClientEvent::Ready(_) => c.send_mail(envelope(Vec::new())).unwrap(),
                     ClientEvent::SendBody => {
-                        c.send_body(b"Subject: x\r\n\r\nhi\r\n", true).unwrap()
+                        c.send_body(b"Subject: x\r\n\r\nhi\r\n", true).unwrap();
                     }
                     _ => {}
                 }
