@@ -2,7 +2,7 @@
 //! DMARC records).
 
 use correo_auth::authres::{AuthResults, MethodResult, Property};
-use correo_auth::dmarc::{Alignment, DmarcRecord, Policy, Psd};
+use correo_auth::dmarc::{Alignment, DmarcRecord, Policy, Psd, ReportUri};
 use proptest::prelude::*;
 
 fn token() -> impl Strategy<Value = String> {
@@ -98,5 +98,24 @@ proptest! {
         };
         let text = rec.to_string();
         prop_assert_eq!(DmarcRecord::parse(text.as_bytes()).unwrap(), rec, "{}", text);
+    }
+
+    /// A report URI with a size limit: encode, parse, same value; and the
+    /// `rua` list of a record gives the same URIs.
+    #[test]
+    fn report_uri_round_trip(uri in "(mailto:[a-z]{1,6}@[a-z]{1,6}\\.example|https://[a-z]{1,8}\\.example/[a-z]{0,5})",
+                             size in proptest::option::of(0u64..1_000_000),
+                             unit in prop_oneof![Just(""), Just("k"), Just("m"), Just("g"), Just("t")]) {
+        let written = match size {
+            Some(n) => format!("{uri}!{n}{unit}"),
+            None => uri.clone(),
+        };
+        let parsed = ReportUri::parse(&written).unwrap();
+        let shift = match unit { "k" => 10, "m" => 20, "g" => 30, "t" => 40, _ => 0 };
+        prop_assert_eq!(&parsed.uri, &uri);
+        prop_assert_eq!(parsed.max_size, size.map(|n| n << shift));
+        prop_assert_eq!(ReportUri::parse(&parsed.to_string()), Some(parsed.clone()));
+        let rec = DmarcRecord::parse(format!("v=DMARC1; p=none; rua={written},{written}").as_bytes()).unwrap();
+        prop_assert_eq!(rec.rua_uris(), vec![parsed.clone(), parsed]);
     }
 }
