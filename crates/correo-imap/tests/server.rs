@@ -1,6 +1,8 @@
 //! Server state machine: the imaplib session against Dovecot replayed into the server with an
 //! in-memory application; the seed's exercises; literals, STARTTLS, state gating, IDLE,
-//! EXPUNGE queuing; a client <-> server run.
+//! EXPUNGE queuing; a client <-> server run. The in-memory application answers SEARCH,
+//! SORT and THREAD through the `mime` bridge, so these tests need that (default) feature.
+#![cfg(feature = "mime")]
 #![allow(clippy::many_single_char_names)]
 
 use std::borrow::Cow;
