@@ -293,22 +293,18 @@ fn is_atext_byte(b: u8) -> bool {
 
 /// Whether `s` can be written as a Dot-string local part without quoting.
 #[inline]
+#[allow(clippy::needless_bitwise_bool)] // branch-free on purpose
 pub(crate) fn is_dot_string(s: &str) -> bool {
     let b = s.as_bytes();
-    let mut prev_dot = true; // no leading dot
-    for &c in b {
-        if c == b'.' {
-            if prev_dot {
-                return false;
-            }
-            prev_dot = true;
-        } else if is_atext_byte(c) {
-            prev_dot = false;
-        } else {
-            return false;
-        }
-    }
-    !prev_dot // non-empty, no trailing dot
+    // Every byte atext or a dot, no dot first, last or twice in a row.
+    let chars_ok = b
+        .iter()
+        .fold(true, |acc, &c| acc & (is_atext_byte(c) | (c == b'.')));
+    let double_dot = b
+        .iter()
+        .zip(b.get(1..).unwrap_or_default())
+        .fold(false, |acc, (&x, &y)| acc | ((x == b'.') & (y == b'.')));
+    chars_ok && !double_dot && !matches!(b.first(), None | Some(b'.')) && b.last() != Some(&b'.')
 }
 
 fn is_qtext_smtp(c: char) -> bool {
@@ -318,24 +314,23 @@ fn is_qtext_smtp(c: char) -> bool {
 /// Validates a domain name (`sub-domain *("." sub-domain)`), U-labels allowed: labels of
 /// letters, digits and hyphens (or UTF-8), not starting or ending with a hyphen.
 #[inline]
+#[allow(clippy::needless_bitwise_bool)] // branch-free on purpose
 pub(crate) fn is_domain(s: &str) -> bool {
-    let ok = |c: u8| c.is_ascii_alphanumeric() || c >= 0x80;
-    let mut label_len = 0usize;
-    let mut prev = b'.';
-    for &c in s.as_bytes() {
-        if c == b'.' {
-            if label_len == 0 || prev == b'-' {
-                return false;
-            }
-            label_len = 0;
-        } else if ok(c) || (c == b'-' && label_len > 0) {
-            label_len += 1;
-        } else {
-            return false;
-        }
-        prev = c;
-    }
-    label_len > 0 && prev != b'-'
+    let b = s.as_bytes();
+    let chars_ok = b.iter().fold(true, |acc, &c| {
+        acc & (c.is_ascii_alphanumeric() | (c >= 0x80) | (c == b'-') | (c == b'.'))
+    });
+    // No empty label, no label that starts or ends with a hyphen.
+    let bad_pair = b
+        .iter()
+        .zip(b.get(1..).unwrap_or_default())
+        .fold(false, |acc, (&x, &y)| {
+            acc | ((x == b'.') & ((y == b'.') | (y == b'-'))) | ((x == b'-') & (y == b'.'))
+        });
+    chars_ok
+        && !bad_pair
+        && !matches!(b.first(), None | Some(b'.' | b'-'))
+        && !matches!(b.last(), Some(b'.' | b'-'))
 }
 
 /// Parses a host: a domain or an address literal. `base` is added to error offsets.
@@ -561,6 +556,43 @@ mod tests {
         );
         let m = Mailbox::parse("a@[x-tag:stuff]").unwrap();
         assert!(matches!(m.host, Host::General { .. }));
+    }
+
+    /// The straightforward label-by-label versions the branch-free ones must agree with.
+    fn reference_is_domain(s: &str) -> bool {
+        s.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c >= 0x80 || c == b'-')
+        })
+    }
+
+    fn reference_is_dot_string(s: &str) -> bool {
+        s.split('.')
+            .all(|atom| !atom.is_empty() && atom.bytes().all(is_atext_byte))
+    }
+
+    #[test]
+    fn domain_and_dot_string_checks_match_the_reference() {
+        // Every string of up to 4 characters over an alphabet that hits each rule.
+        let alphabet = ["a", "1", ".", "-", "é", "_", " ", "\"", "+"];
+        let mut words = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = words
+                .iter()
+                .flat_map(|w| alphabet.iter().map(move |c| format!("{w}{c}")))
+                .collect();
+            words.extend(longer);
+        }
+        words.sort();
+        words.dedup();
+        for w in &words {
+            assert_eq!(is_domain(w), reference_is_domain(w), "{w:?}");
+            assert_eq!(is_dot_string(w), reference_is_dot_string(w), "{w:?}");
+        }
     }
 
     #[test]
