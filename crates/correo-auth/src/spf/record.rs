@@ -321,7 +321,11 @@ pub(crate) fn check_record_bytes(txt: &[u8]) -> Result<(), SpfSyntaxError> {
     if !is_spf1(txt) {
         return Err(err(0, "record does not start with v=spf1"));
     }
-    if !txt.iter().all(|&c| (0x20..=0x7e).contains(&c)) {
+    // No early exit: this form is vectorized.
+    let bad = txt
+        .iter()
+        .fold(false, |bad, &c| bad | !(0x20..=0x7e).contains(&c));
+    if bad {
         let p = txt
             .iter()
             .position(|&c| !(0x20..=0x7e).contains(&c))
