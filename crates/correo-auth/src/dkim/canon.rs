@@ -234,11 +234,20 @@ impl BodyCanonicalizer {
                 continue;
             }
             // Relaxed: copy runs of ordinary bytes in bulk.
-            // Runs between spaces are short (words): a plain scan beats memchr3 here.
-            let n = rest
-                .iter()
-                .position(|&c| c == b' ' || c == b'\t' || c == b'\r')
-                .unwrap_or(rest.len());
+            // A single space between two content bytes is its own canonical
+            // form, so it stays inside the run: runs are then mostly lines.
+            let mut n = 0;
+            while let Some(&c) = rest.get(n) {
+                if c == b'\t' || c == b'\r' {
+                    break;
+                }
+                if c == b' '
+                    && (n == 0 || matches!(rest.get(n + 1), None | Some(b' ' | b'\t' | b'\r')))
+                {
+                    break;
+                }
+                n += 1;
+            }
             if n > 0 {
                 self.run(&rest[..n], sink);
                 rest = &rest[n..];
@@ -348,6 +357,69 @@ mod tests {
         assert_eq!(canon_body(Canon::Relaxed, b"abc  "), b"abc\r\n");
         assert_eq!(canon_body(Canon::Simple, b"a\rb\nc\r"), b"a\rb\nc\r\r\n");
         assert_eq!(canon_body(Canon::Relaxed, b"a \r"), b"a \r\r\n");
+    }
+
+    /// RFC 6376 3.4.4, written the obvious way: lines split at CRLF, WSP
+    /// runs to one SP, trailing WSP dropped, trailing empty lines dropped.
+    fn relaxed_reference(body: &[u8]) -> Vec<u8> {
+        let mut lines: Vec<Vec<u8>> = Vec::new();
+        let mut rest = body;
+        loop {
+            let (line, more) = match rest.windows(2).position(|w| w == b"\r\n") {
+                Some(k) => (&rest[..k], Some(&rest[k + 2..])),
+                None => (rest, None),
+            };
+            let mut out = Vec::new();
+            let mut wsp = false;
+            for &c in line {
+                if c == b' ' || c == b'\t' {
+                    wsp = true;
+                } else {
+                    if wsp {
+                        out.push(b' ');
+                    }
+                    wsp = false;
+                    out.push(c);
+                }
+            }
+            if more.is_some() || !line.is_empty() {
+                lines.push(out);
+            }
+            match more {
+                Some(m) => rest = m,
+                None => break,
+            }
+        }
+        while lines.last().is_some_and(Vec::is_empty) {
+            lines.pop();
+        }
+        let mut out = Vec::new();
+        for l in lines {
+            out.extend_from_slice(&l);
+            out.extend_from_slice(b"\r\n");
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn relaxed_body_matches_reference(
+            body in proptest::collection::vec(
+                proptest::sample::select(vec![b'a', b'b', b' ', b' ', b'\t', b'\r', b'\n']),
+                0..200,
+            ),
+            split in 0usize..200,
+        ) {
+            let want = relaxed_reference(&body);
+            proptest::prop_assert_eq!(&canon_body(Canon::Relaxed, &body), &want);
+            let (a, b) = body.split_at(split.min(body.len()));
+            let mut out = Vec::new();
+            let mut c = BodyCanonicalizer::new(Canon::Relaxed);
+            c.update(a, &mut |x: &[u8]| out.extend_from_slice(x));
+            c.update(b, &mut |x: &[u8]| out.extend_from_slice(x));
+            c.finish(&mut |x: &[u8]| out.extend_from_slice(x));
+            proptest::prop_assert_eq!(out, want);
+        }
     }
 
     #[test]
