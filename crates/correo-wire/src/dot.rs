@@ -462,16 +462,20 @@ impl DotDecoder {
         mut out: Option<&mut Vec<u8>>,
     ) -> (Step<'a>, usize) {
         let mut from = 0;
+        // Input before `copied` is done with (appended to `out`, or a deleted dot).
         let mut copied = 0;
-        // The output from `copied` on (all the outputs of this function start at input[0]).
-        let rest = |step: Step<'a>, copied: usize| {
+        // Stuffed dots deleted while copying.
+        let mut deleted = 0;
+        // The output from `copied` on (all the outputs of this function end a prefix of
+        // the input), and how many bytes went to `out` already.
+        let rest = |step: Step<'a>, copied: usize, deleted: usize| {
             let data = step.data.get(copied..).unwrap_or_default();
             (
                 Step {
                     consumed: step.consumed,
                     data,
                 },
-                copied,
+                copied - deleted,
             )
         };
         loop {
@@ -485,7 +489,7 @@ impl DotDecoder {
                     consumed: input.len(),
                     data: input,
                 };
-                return rest(all, copied);
+                return rest(all, copied, deleted);
             };
             let crlf = match lf.checked_sub(1) {
                 None => prev_cr,
@@ -501,7 +505,7 @@ impl DotDecoder {
                             consumed: lf,
                             data: input.get(..lf).unwrap_or_default(),
                         };
-                        return rest(step, copied);
+                        return rest(step, copied, deleted);
                     }
                     self.state = DecState::LineStart { term_ok: false };
                     // Nothing was copied: an LF at 0 is found before any block.
@@ -521,13 +525,21 @@ impl DotDecoder {
                         && after != b'\n'
                     {
                         // A stuffed (or plain leading) dot with more on its line: delete
-                        // it here; the run after it starts the next step.
+                        // it here. When copying, carry on scanning after it; otherwise the
+                        // run after it starts the next step.
+                        if let Some(out) = out.as_deref_mut() {
+                            out.extend_from_slice(input.get(copied..end).unwrap_or_default());
+                            copied = end + 1;
+                            deleted += 1;
+                            from = end + 1;
+                            continue;
+                        }
                         self.state = DecState::Mid { prev_cr: false };
                         let step = Step {
                             consumed: end + 1,
                             data: run,
                         };
-                        return rest(step, copied);
+                        return rest(step, copied, deleted);
                     }
                     // A `.` line (maybe the terminator), or the input ends inside it.
                     self.state = DecState::LineStart { term_ok: crlf };
@@ -535,7 +547,7 @@ impl DotDecoder {
                         consumed: end,
                         data: run,
                     };
-                    return rest(step, copied);
+                    return rest(step, copied, deleted);
                 }
                 None => {
                     self.state = DecState::LineStart { term_ok: crlf };
@@ -543,7 +555,7 @@ impl DotDecoder {
                         consumed: end,
                         data: run,
                     };
-                    return rest(step, copied);
+                    return rest(step, copied, deleted);
                 }
                 // A bare LF that is only noted: carry on after it.
                 Some(_) => from = end,
