@@ -504,7 +504,9 @@ fn is_token(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
-/// Why offered `MAIL` parameters are refused (`501 5.5.4`): a keyword given twice, a
+/// Why offered `MAIL` parameters are refused (`501 5.5.4`): a keyword given twice with
+/// different values (an exact repeat, such as the `SMTPUTF8 ... SMTPUTF8` Python's
+/// `smtplib` sends when `SMTPUTF8` is passed to `send_message`, is tolerated), a
 /// `BY=` in return mode that is not positive or under the advertised minimum (RFC 2852),
 /// a `HOLDFOR=` over the advertised interval, a `HOLDUNTIL=` that is no RFC 3339
 /// date-time or after the advertised one, or both (RFC 4865).
@@ -515,7 +517,7 @@ fn invalid_mail_params(params: &[Parameter<'_>], x: &Extensions) -> Option<&'sta
             .get(..i)
             .unwrap_or_default()
             .iter()
-            .any(|q| q.keyword().eq_ignore_ascii_case(kw))
+            .any(|q| q.keyword().eq_ignore_ascii_case(kw) && q != p)
         {
             return Some("Duplicate parameter");
         }

@@ -518,3 +518,17 @@ fn server_timeout_answers_421_and_closes() {
         assert!(std::iter::from_fn(|| s.poll_event()).all(|e| matches!(e, ServerEvent::Error(_))));
     }
 }
+
+#[test]
+fn repeated_parameters_are_refused_unless_identical() {
+    let config = ServerConfig::default();
+    // Python's smtplib repeats SMTPUTF8 when the caller also passes it to send_message.
+    let (reply, given) = mail_with(&config, "SIZE=10 SMTPUTF8 BODY=8BITMIME SMTPUTF8");
+    assert_eq!(reply, "250 2.1.0");
+    assert!(given.is_some_and(|p| p.contains(&Parameter::SmtpUtf8)));
+    for bad in ["BODY=7BIT BODY=8BITMIME", "SIZE=10 SIZE=11"] {
+        let (reply, given) = mail_with(&config, bad);
+        assert_eq!(reply, "501 5.5.4", "{bad}");
+        assert_eq!(given, None, "{bad}");
+    }
+}
