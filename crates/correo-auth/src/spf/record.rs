@@ -436,6 +436,72 @@ fn parse_ipv4(b: &[u8]) -> Option<Ipv4Addr> {
     Some(Ipv4Addr::from(octets))
 }
 
+/// The common IPv6 text form, fast: groups of 1-4 hex digits with at most
+/// one `::`. Anything else (an embedded IPv4 address, or an error) gives
+/// `None`, and the caller asks `Ipv6Addr::from_str`; when this gives an
+/// address it is the one `from_str` gives (tested against it).
+fn parse_ipv6_plain(b: &[u8]) -> Option<Ipv6Addr> {
+    let mut head = [0u16; 8];
+    let mut tail = [0u16; 8];
+    let (mut nh, mut nt) = (0usize, 0usize);
+    let mut compressed = false;
+    let mut i = 0;
+    if b.starts_with(b"::") {
+        compressed = true;
+        i = 2;
+        if b.len() == 2 {
+            return Some(Ipv6Addr::UNSPECIFIED);
+        }
+    }
+    loop {
+        let start = i;
+        let mut v: u16 = 0;
+        while i - start < 4 {
+            let Some(d) = b.get(i).and_then(|c| char::from(*c).to_digit(16)) else {
+                break;
+            };
+            v = (v << 4) | u16::try_from(d).ok()?;
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        let (groups, n) = if compressed {
+            (&mut tail, &mut nt)
+        } else {
+            (&mut head, &mut nh)
+        };
+        *groups.get_mut(*n)? = v;
+        *n += 1;
+        match b.get(i) {
+            None => break,
+            Some(b':') => i += 1,
+            Some(_) => return None,
+        }
+        match b.get(i) {
+            None => return None,
+            Some(b':') => {
+                if compressed {
+                    return None;
+                }
+                compressed = true;
+                i += 1;
+                if i == b.len() {
+                    break;
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    if (compressed && nh + nt >= 8) || (!compressed && nh != 8) {
+        return None;
+    }
+    let mut g = [0u16; 8];
+    g.get_mut(..nh)?.copy_from_slice(head.get(..nh)?);
+    g.get_mut(8 - nt..)?.copy_from_slice(tail.get(..nt)?);
+    Some(Ipv6Addr::from(g))
+}
+
 fn cidr_num(s: &str, max: u8) -> Option<u8> {
     if s.is_empty() || s.len() > 3 || !s.bytes().all(|c| c.is_ascii_digit()) {
         return None;
@@ -608,9 +674,9 @@ fn scan_term(s: &str, start: usize, end: usize) -> Result<TermK, SpfSyntaxError>
                 ),
                 None => (v, None),
             };
-            let addr = a
-                .parse::<Ipv6Addr>()
-                .map_err(|_| err(rest_off + 1, "invalid IPv6 address"))?;
+            let addr = parse_ipv6_plain(a.as_bytes())
+                .or_else(|| a.parse::<Ipv6Addr>().ok())
+                .ok_or(err(rest_off + 1, "invalid IPv6 address"))?;
             MechK::Ip6 { addr, prefix: p }
         }
         _ => return Err(err(offset, "unknown mechanism")),
@@ -772,6 +838,64 @@ mod tests {
             let s = format!("{a}.{}.7.{}", 255 - a, a / 3);
             assert_eq!(parse_ipv4(s.as_bytes()), s.parse::<Ipv4Addr>().ok(), "{s}");
         }
+    }
+
+    proptest::proptest! {
+        /// The fast IPv6 parser never disagrees with `Ipv6Addr::from_str`.
+        #[test]
+        fn ipv6_plain_agrees_with_std(s in "[0-9a-fA-F:.]{0,45}") {
+            if let Some(a) = parse_ipv6_plain(s.as_bytes()) {
+                proptest::prop_assert_eq!(Some(a), s.parse::<Ipv6Addr>().ok(), "{}", s);
+            }
+        }
+
+        /// ... and reads every address as std writes it, or fully expanded.
+        #[test]
+        fn ipv6_plain_reads_common_forms(g in proptest::array::uniform8(proptest::prop_oneof![proptest::strategy::Just(0u16), proptest::num::u16::ANY])) {
+            let a = Ipv6Addr::from(g);
+            if a.to_ipv4().is_none() || g[..5] != [0; 5] {
+                proptest::prop_assert_eq!(parse_ipv6_plain(a.to_string().as_bytes()), Some(a));
+            }
+            let full = g.iter().map(|x| format!("{x:x}")).collect::<Vec<_>>().join(":");
+            proptest::prop_assert_eq!(parse_ipv6_plain(full.as_bytes()), Some(a));
+        }
+    }
+
+    #[test]
+    fn ipv6_plain_cases() {
+        for s in [
+            "::",
+            "::1",
+            "1::",
+            "2001:720:410::",
+            "2c0f:fb50:4000::",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            "1::8",
+            ":1::",
+            "1:::2",
+            "1::2::3",
+            "1:2",
+            "12345::",
+            "1:2:3:4:5:6:7:8:9",
+            "1:2:3:4:5:6:7:8::",
+            "::ffff:1.2.3.4",
+            "1:",
+            ":",
+            "",
+            "g::",
+            "1:2:3:4:5:6:7:",
+        ] {
+            let fast = parse_ipv6_plain(s.as_bytes());
+            let std = s.parse::<Ipv6Addr>().ok();
+            assert!(fast.is_none() || fast == std, "{s}: {fast:?} vs {std:?}");
+            assert_eq!(fast.or_else(|| s.parse().ok()), std, "{s}");
+        }
+        assert_eq!(
+            parse_ipv6_plain(b"2001:720:410::"),
+            Some(Ipv6Addr::new(0x2001, 0x720, 0x410, 0, 0, 0, 0, 0))
+        );
     }
 
     #[test]
