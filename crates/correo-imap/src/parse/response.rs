@@ -102,6 +102,9 @@ impl<'a> P<'a> {
         Ok(())
     }
 
+    /// Under leniency `double_space`, more spaces after an SP: between the tokens of a
+    /// numbered response, and before the mailbox of LIST/LSUB and the 2nd and 3rd parts of
+    /// NAMESPACE (the RFC 9051 examples print both).
     fn extra_spaces(&mut self) {
         if self.len.double_space {
             while self.eat(b' ') {}
@@ -493,8 +496,11 @@ impl<'a> P<'a> {
                 self.sp()?;
                 let personal = self.namespace()?;
                 self.sp()?;
+                self.extra_spaces();
                 let other = self.namespace()?;
                 self.sp()?;
+                // RFC 9051 6.3.10 example 5 prints `NIL  NIL`.
+                self.extra_spaces();
                 let shared = self.namespace()?;
                 Untagged::Namespace {
                     personal,
@@ -598,6 +604,8 @@ impl<'a> P<'a> {
             }
         };
         self.sp()?;
+        // RFC 9051 6.3.9.8 example 11 prints `"."  "INBOX"`.
+        self.extra_spaces();
         let mailbox = self.mailbox()?;
         let extended = if self.peek() == Some(b' ') && self.peek_at(1) == Some(b'(') {
             self.pos += 1;
