@@ -71,8 +71,10 @@ pub struct Leniency {
     /// 8-bit bytes in atoms (the seed's `A001 LOGIN 0429021 MiSuperContraseña`, typed in
     /// telnet and accepted by Dovecot).
     pub eight_bit_atoms: bool,
-    /// Two spaces between the tokens of a numbered response (the seed's
-    /// `* 4 FETCH  (FLAGS (\Seen \Deleted))`).
+    /// Two or more spaces where the grammar has one: between the tokens of a numbered
+    /// response (the seed's `* 4 FETCH  (FLAGS (\Seen \Deleted))`), before the mailbox
+    /// name in `LIST`/`LSUB`, and between the parts of `NAMESPACE` (RFC 9051's own
+    /// examples in 6.3.9.8 and 6.3.10 have them).
     pub double_space: bool,
 }
 
