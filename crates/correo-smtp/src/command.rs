@@ -6,7 +6,7 @@ use std::fmt;
 use crate::params::{ParamErrorKind, Parameter, parse_parameter};
 use crate::path::{
     ForwardPath, Host, PathErrorKind, ReversePath, find_byte, parse_forward_path, parse_host,
-    parse_reverse_path, split_byte, strip_byte_prefix, trim_start_byte,
+    parse_reverse_path, simple_mailbox, split_byte, strip_byte_prefix, trim_start_byte,
 };
 
 /// How liberal the command parser is. [`ParseOptions::default`] accepts what Postfix
@@ -435,14 +435,23 @@ impl<'a> Command<'a> {
                     find_byte(path_and_params.as_bytes(), b' ').unwrap_or(path_and_params.len())
                 };
                 let (path, params_str) = path_and_params.split_at(path_len);
+                // The usual `<local@domain>` is read in place; anything else (and any
+                // error) goes through the general path parser.
+                let simple = simple_mailbox(path);
                 if verb == Verb::Mail {
-                    let from = parse_reverse_path(path, at, opts.allow_bare_path)
-                        .map_err(|pe| e(CommandErrorKind::Path(pe.kind), pe.offset))?;
+                    let from = match simple {
+                        Some(m) => ReversePath::Mailbox(m),
+                        None => parse_reverse_path(path, at, opts.allow_bare_path)
+                            .map_err(|pe| e(CommandErrorKind::Path(pe.kind), pe.offset))?,
+                    };
                     let params = parse_params(params_str, at + path_len, opts, v)?;
                     Ok(Command::Mail { from, params })
                 } else {
-                    let to = parse_forward_path(path, at, opts.allow_bare_path)
-                        .map_err(|pe| e(CommandErrorKind::Path(pe.kind), pe.offset))?;
+                    let to = match simple {
+                        Some(m) => ForwardPath::Mailbox(m),
+                        None => parse_forward_path(path, at, opts.allow_bare_path)
+                            .map_err(|pe| e(CommandErrorKind::Path(pe.kind), pe.offset))?,
+                    };
                     let params = parse_params(params_str, at + path_len, opts, v)?;
                     Ok(Command::Rcpt { to, params })
                 }
