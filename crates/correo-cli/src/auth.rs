@@ -22,7 +22,7 @@ use correo_auth::dkim::{
     Algorithm, Canon, DkimResult, DkimSigner, DkimStatus, DkimVerifier, SigningKey, VerifyOptions,
     split_header,
 };
-use correo_auth::dmarc::{DmarcCheck, DmarcInput};
+use correo_auth::dmarc::{DmarcCheck, DmarcInput, DmarcOptions, OrgDomainMode};
 use correo_auth::spf::{SpfCheck, SpfOptions, SpfOutcome};
 use correo_auth::zone::Zone;
 
@@ -175,8 +175,21 @@ pub(crate) struct AuthArgs {
     /// Verify DKIM as of this time (Unix seconds); default: the clock.
     #[arg(long, value_name = "UNIX")]
     now: Option<u64>,
+    /// How DMARC finds Organizational Domains: the RFC 9989 DNS tree walk, or the RFC 7489
+    /// Public Suffix List (embedded).
+    #[arg(long, value_enum, default_value = "tree-walk")]
+    org_domain: OrgDomain,
     /// The message.
     file: PathBuf,
+}
+
+/// `--org-domain` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum OrgDomain {
+    /// RFC 9989 (DMARCbis): DNS tree walk with `psd`, `np` and `t`.
+    TreeWalk,
+    /// RFC 7489: the Public Suffix List.
+    Psl,
 }
 
 fn clock() -> u64 {
@@ -439,7 +452,14 @@ pub(crate) fn run_auth(a: &AuthArgs) -> Res<ExitCode> {
             input = input.dkim(&r.ids.domain, r.status == DkimStatus::Pass);
         }
     }
-    let dmarc = DmarcCheck::new(input).run_with(|l| zone.answer(l));
+    let opts = DmarcOptions {
+        org_domain: match a.org_domain {
+            OrgDomain::TreeWalk => OrgDomainMode::TreeWalk,
+            OrgDomain::Psl => OrgDomainMode::PublicSuffixList,
+        },
+        ..DmarcOptions::default()
+    };
+    let dmarc = DmarcCheck::with_options(input, opts).run_with(|l| zone.answer(l));
     ar = ar.with(MethodResult::dmarc(&dmarc));
     print!("{}", ar.to_header().replace("\r\n", "\n"));
     Ok(ExitCode::SUCCESS)

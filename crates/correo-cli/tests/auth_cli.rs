@@ -654,3 +654,50 @@ fn spf_helo_identity_timeout_and_syntax_error() {
         "{out:?}"
     );
 }
+
+/// `--org-domain`: `github.io` publishes a DMARC record but is a public suffix (private
+/// section of the PSL). The RFC 9989 tree walk finds the record and treats `github.io` as
+/// the Organizational Domain, so `user2.github.io`'s SPF pass aligns with
+/// `user1.github.io`; the RFC 7489 PSL mode keeps the two apart and finds no policy.
+#[test]
+fn auth_org_domain_modes_differ_on_a_private_suffix() {
+    let zone = write_tmp(
+        "psl.zone",
+        b"user2.github.io. 300 IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n\
+          _dmarc.github.io. 300 IN TXT \"v=DMARC1; p=reject\"\n",
+    );
+    let msg = write_tmp(
+        "psl.eml",
+        b"From: alice@user1.github.io\r\nSubject: psl\r\n\r\nhola\r\n",
+    );
+    let run = |mode: &str| {
+        unfold(&stdout_ok(&[
+            "auth",
+            "--dns",
+            &zone,
+            "--ip",
+            "192.0.2.7",
+            "--helo",
+            "mx.example.org",
+            "--mail-from",
+            "bounce@user2.github.io",
+            "--now",
+            NOW,
+            "--org-domain",
+            mode,
+            &msg,
+        ]))
+    };
+    let walk = run("tree-walk");
+    assert!(walk.contains("spf=pass"), "{walk}");
+    assert!(
+        walk.contains("dmarc=pass header.from=user1.github.io"),
+        "{walk}"
+    );
+    let psl = run("psl");
+    assert!(psl.contains("spf=pass"), "{psl}");
+    assert!(
+        psl.contains("dmarc=none reason=\"no DMARC record\" header.from=user1.github.io"),
+        "{psl}"
+    );
+}
