@@ -71,6 +71,9 @@ pub struct Leniency {
     /// 8-bit bytes in atoms (the seed's `A001 LOGIN 0429021 MiSuperContraseña`, typed in
     /// telnet and accepted by Dovecot).
     pub eight_bit_atoms: bool,
+    /// `BADCHARSET` with its charset list not in parentheses (RFC 9051's own example
+    /// 6.4.4: `B283 NO [BADCHARSET UTF-8] KOI8-R is not supported`).
+    pub bare_badcharset: bool,
     /// Two or more spaces where the grammar has one: between the tokens of a numbered
     /// response (the seed's `* 4 FETCH  (FLAGS (\Seen \Deleted))`), before the mailbox
     /// name in `LIST`/`LSUB`, and between the parts of `NAMESPACE` (RFC 9051's own
@@ -100,6 +103,7 @@ impl Leniency {
             lowercase_keywords: true,
             double_space: true,
             eight_bit_atoms: true,
+            bare_badcharset: true,
         }
     }
 
@@ -119,6 +123,7 @@ impl Leniency {
             lowercase_keywords: false,
             double_space: false,
             eight_bit_atoms: false,
+            bare_badcharset: false,
         }
     }
 }

@@ -173,6 +173,26 @@ fn seed_double_space_after_fetch() {
 }
 
 #[test]
+fn badcharset_without_parentheses() {
+    // RFC 9051 6.4.4.4's own example.
+    let r = quirk(
+        b"B283 NO [BADCHARSET UTF-8] KOI8-R is not supported\r\n",
+        |l| {
+            l.bare_badcharset = true;
+        },
+    );
+    let Response::Tagged(t) = r else {
+        panic!("{r:?}")
+    };
+    assert_eq!(t.status, Status::No);
+    assert!(
+        matches!(&t.text.code, Some(Code::BadCharset(v)) if v.len() == 1 && v[0].as_ref() == b"UTF-8"),
+        "{:?}",
+        t.text.code
+    );
+}
+
+#[test]
 fn bare_lf_is_a_framing_setting() {
     let input = b"* 3 EXISTS\n* ESEARCH (TAG \"a4\") UID ALL 1:3,5 COUNT 4\n";
     let mut strict = Framer::new(Side::Client, Limits::default(), false);

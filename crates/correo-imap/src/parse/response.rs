@@ -197,11 +197,24 @@ impl<'a> P<'a> {
             "BADCHARSET" => {
                 let mut v = Vec::new();
                 if self.eat(b' ') {
-                    self.expect(b'(', "(")?;
+                    let bare = self.peek() != Some(b'(') && self.len.bare_badcharset;
+                    if !bare {
+                        self.expect(b'(', "(")?;
+                    }
+                    // `(UTF-8 US-ASCII)`, or with `bare_badcharset` `UTF-8` up to the `]`.
                     loop {
                         self.check_items(v.len())?;
-                        v.push(self.astring()?);
-                        if self.eat(b')') {
+                        // Bare, a charset is an atom: `]` ends it.
+                        v.push(if bare {
+                            Cow::Borrowed(self.atom()?.as_bytes())
+                        } else {
+                            self.astring()?
+                        });
+                        if if bare {
+                            self.peek() == Some(b']')
+                        } else {
+                            self.eat(b')')
+                        } {
                             break;
                         }
                         self.sp()?;
