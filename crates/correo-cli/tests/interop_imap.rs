@@ -122,23 +122,7 @@ fn correo_imap_to_dovecot() {
     let dir = temp_dir("imap-dovecot");
     let msg = "From: bob@localhost\r\nTo: alice@localhost\r\nSubject: prueba\r\nMessage-ID: <i1@localhost>\r\n\
 Date: Sat, 23 Nov 2024 19:55:10 +0100\r\n\r\nprimera linea\r\nsegunda linea\r\n";
-    std::fs::write(dir.join("msg.eml"), msg).unwrap();
-    let sent = Command::new(correo())
-        .arg("send")
-        .arg("--server")
-        .arg(format!("127.0.0.1:{}", peers.port("SMTP_PORT")))
-        .arg("--ca")
-        .arg(peers.ca())
-        .args(["--from", "bob@localhost", "--to", "alice@localhost"])
-        .arg(dir.join("msg.eml"))
-        .output()
-        .unwrap();
-    assert!(
-        sent.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sent.stderr)
-    );
-    let stored = peers.wait_for_mail("alice", 1);
+    let stored = peers.deliver_to_alice(&dir, msg);
     assert_eq!(stored.len(), 1);
     let out_file = dir.join("text.eml");
     let out = Command::new(correo())

@@ -598,8 +598,14 @@ impl Store {
                 ));
             }
         }
-        // New files get UIDs in delivery order.
-        found.sort_by(|a, b| a.4.cmp(&b.4).then_with(|| a.0.cmp(&b.0)));
+        // New files get UIDs in delivery order: the second, then the microsecond and
+        // counter of `secs.M<usec>P<pid>Q<counter>` names (not zero-padded, so not in
+        // lexical order), then the name.
+        found.sort_by(|a, b| {
+            a.4.cmp(&b.4)
+                .then_with(|| delivery_order(&a.0).cmp(&delivery_order(&b.0)))
+                .then_with(|| a.0.cmp(&b.0))
+        });
         let mut changed = false;
         let mut messages = Vec::with_capacity(found.len());
         let mut live: HashMap<String, u32> = HashMap::with_capacity(found.len());
@@ -857,6 +863,25 @@ fn write_uidlist(
     fs::rename(tmp, path)
 }
 
+/// `(usec, counter)` of a `secs.M<usec>P<pid>Q<counter>...` unique name (Dovecot's and
+/// ours); `(0, 0)` for other forms.
+fn delivery_order(unique: &str) -> (u64, u64) {
+    let Some(rest) = unique.split('.').nth(1) else {
+        return (0, 0);
+    };
+    let field = |tag: char| {
+        rest.split_once(tag).map_or(0, |(_, v)| {
+            let digits = v.bytes().take_while(u8::is_ascii_digit).count();
+            v.get(..digits).and_then(|d| d.parse().ok()).unwrap_or(0)
+        })
+    };
+    if rest.starts_with('M') {
+        (field('M'), field('Q'))
+    } else {
+        (0, 0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -865,6 +890,16 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("correo-store-{tag}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         dir
+    }
+
+    #[test]
+    fn delivery_order_reads_usec_and_counter() {
+        assert_eq!(delivery_order("1732389038.M99P12Q3.host,S=5"), (99, 3));
+        assert!(
+            delivery_order("1732389038.M99P12Q3.host") < delivery_order("1732389038.M100P12Q4.h")
+        );
+        assert_eq!(delivery_order("1732389038.R1a2b.hostQ9"), (0, 0));
+        assert_eq!(delivery_order("plain"), (0, 0));
     }
 
     #[test]

@@ -341,6 +341,30 @@ impl Peers {
         PathBuf::from(self.env.get("PEERS_CA").expect("PEERS_CA"))
     }
 
+    /// Submits `msg` (written to `dir/msg.eml`) from bob@localhost to alice@localhost
+    /// through the private Postfix with `correo send` (pinned CA), and waits until Dovecot
+    /// has stored it; returns alice's messages.
+    pub fn deliver_to_alice(&self, dir: &Path, msg: &str) -> Vec<Vec<u8>> {
+        let file = dir.join("msg.eml");
+        std::fs::write(&file, msg).expect("write message");
+        let sent = Command::new(correo())
+            .arg("send")
+            .arg("--server")
+            .arg(format!("127.0.0.1:{}", self.port("SMTP_PORT")))
+            .arg("--ca")
+            .arg(self.ca())
+            .args(["--from", "bob@localhost", "--to", "alice@localhost"])
+            .arg(&file)
+            .output()
+            .expect("run correo send");
+        assert!(
+            sent.status.success(),
+            "{}",
+            String::from_utf8_lossy(&sent.stderr)
+        );
+        self.wait_for_mail("alice", 1)
+    }
+
     /// Waits until `user`'s Maildir holds `n` messages; returns them sorted by name.
     pub fn wait_for_mail(&self, user: &str, n: usize) -> Vec<Vec<u8>> {
         let deadline = Instant::now() + Duration::from_secs(30);
