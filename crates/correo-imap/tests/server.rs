@@ -55,6 +55,9 @@ struct App {
     selected: Option<usize>,
     appended: Vec<Vec<u8>>,
     log: Vec<String>,
+    /// Store the `\Seen` a body FETCH sets before answering the message
+    /// (`fetch_message_seen_stored`) instead of on `Event::SeenSet`.
+    seen_first: bool,
 }
 
 fn order(f: &Flag<'_>) -> u8 {
@@ -111,6 +114,7 @@ impl App {
             selected: None,
             appended: vec![],
             log: vec![],
+            seen_first: false,
         }
     }
 
@@ -314,7 +318,8 @@ impl App {
                 changed_since,
                 ..
             } => {
-                let b = &self.boxes[self.selected.unwrap()];
+                let seen_first = self.seen_first;
+                let b = &mut self.boxes[self.selected.unwrap()];
                 if vanished {
                     let since = changed_since.unwrap_or(0);
                     let v: Vec<u32> = b
@@ -326,7 +331,26 @@ impl App {
                     s.vanished_earlier(&v);
                 }
                 for r in messages {
-                    let m = b.msgs.iter().find(|m| m.uid == r.uid).unwrap();
+                    let m = b.msgs.iter_mut().find(|m| m.uid == r.uid).unwrap();
+                    if seen_first && s.fetch_sets_seen(&m.flags) {
+                        // Store \Seen first: one FETCH line with the new MODSEQ.
+                        let before = m.flags.clone();
+                        m.flags.push(Flag::Seen);
+                        m.flags.sort_by_key(order);
+                        b.highest += 1;
+                        m.modseq = b.highest;
+                        let data = MessageData {
+                            uid: m.uid,
+                            flags: before,
+                            internal_date: Cow::Borrowed(DATE),
+                            size: m.bytes.len() as u64,
+                            bytes: Some(&m.bytes),
+                            envelope: None,
+                            body_structure: None,
+                        };
+                        s.fetch_message_seen_stored(r.seq, &data, Some(m.modseq));
+                        continue;
+                    }
                     let data = MessageData {
                         uid: m.uid,
                         flags: m.flags.clone(),
@@ -1231,10 +1255,22 @@ fn extensions_as_dovecot() {
 /// Runs `steps` (each a chunk of client input) against a fresh server and app, whole and
 /// one byte at a time; asserts both give the same output per step and returns it.
 fn session(config: &ServerConfig, inbox: &[Vec<u8>], steps: &[&str]) -> Vec<String> {
+    session_with(config, inbox, steps, false)
+}
+
+/// Like [`session`]; `seen_first`: the application stores the `\Seen` of a body FETCH
+/// before answering the message.
+fn session_with(
+    config: &ServerConfig,
+    inbox: &[Vec<u8>],
+    steps: &[&str],
+    seen_first: bool,
+) -> Vec<String> {
     let mut results: Vec<Vec<String>> = Vec::new();
     for bytewise in [false, true] {
         let mut s = Server::new(config.clone());
         let mut app = App::new(inbox.to_vec());
+        app.seen_first = seen_first;
         let mut outs = vec![run(&mut s, &mut app, b"")];
         for step in steps {
             if bytewise {
@@ -1345,6 +1381,87 @@ fn condstore_and_qresync() {
     // Read-only after EXAMINE.
     assert_eq!(out[14], "a15 NO Mailbox is read-only.\r\n");
     assert!(out[15].starts_with("a16 BAD "), "{}", out[15]);
+}
+
+#[test]
+fn body_fetch_reports_the_new_modseq_of_its_seen() {
+    let steps = [
+        "a1 LOGIN alice secret\r\n",
+        "a2 ENABLE CONDSTORE\r\n",
+        "a3 SELECT INBOX\r\n",
+        "a4 FETCH 1 (BODY[HEADER.FIELDS (SUBJECT)])\r\n",
+        "a5 FETCH 1 (FLAGS MODSEQ)\r\n",
+        "a6 FETCH 2 (FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])\r\n",
+        "a7 UID FETCH 2 (RFC822.SIZE BODY[HEADER.FIELDS (SUBJECT)])\r\n",
+        "a8 FETCH 1 (BODY[HEADER.FIELDS (SUBJECT)])\r\n",
+        "a9 FETCH 3 (MODSEQ)\r\n",
+    ];
+    let out = session_with(&ext_config(), &imaplib_inbox(), &steps, true);
+    assert!(out[3].contains("[HIGHESTMODSEQ 4]"), "{}", out[3]);
+    // One FETCH line: the \Seen set by the fetch with its new mod-sequence (5 > 4).
+    let fetches = |o: &str| o.matches(" FETCH (").count();
+    assert_eq!(fetches(&out[4]), 1, "{}", out[4]);
+    assert!(out[4].starts_with("* 1 FETCH ("), "{}", out[4]);
+    assert!(
+        out[4].ends_with(" FLAGS (\\Seen) MODSEQ (5))\r\na4 OK Fetch completed.\r\n"),
+        "{}",
+        out[4]
+    );
+    assert_eq!(
+        out[5],
+        "* 1 FETCH (FLAGS (\\Seen) MODSEQ (5))\r\na5 OK Fetch completed.\r\n"
+    );
+    // PEEK: no change, the old mod-sequence.
+    assert!(
+        out[6].starts_with("* 2 FETCH (FLAGS () BODY["),
+        "{}",
+        out[6]
+    );
+    assert!(
+        out[6].ends_with(" MODSEQ (2))\r\na6 OK Fetch completed.\r\n"),
+        "{}",
+        out[6]
+    );
+    assert_eq!(fetches(&out[7]), 1, "{}", out[7]);
+    assert!(
+        out[7].starts_with("* 2 FETCH (UID 2 RFC822.SIZE "),
+        "{}",
+        out[7]
+    );
+    assert!(
+        out[7].ends_with(" FLAGS (\\Seen) MODSEQ (6))\r\na7 OK Fetch completed.\r\n"),
+        "{}",
+        out[7]
+    );
+    // Already \Seen: nothing stored, no FLAGS item, no MODSEQ.
+    assert!(
+        !out[8].contains("FLAGS") && !out[8].contains("MODSEQ"),
+        "{}",
+        out[8]
+    );
+    assert_eq!(
+        out[9],
+        "* 3 FETCH (MODSEQ (3))\r\na9 OK Fetch completed.\r\n"
+    );
+
+    // Read-only (EXAMINE): fetch_sets_seen is false, nothing stored.
+    let out = session_with(
+        &ext_config(),
+        &imaplib_inbox(),
+        &[
+            "a1 LOGIN alice secret\r\n",
+            "a2 ENABLE CONDSTORE\r\n",
+            "a3 EXAMINE INBOX\r\n",
+            "a4 FETCH 1 (BODY[HEADER.FIELDS (SUBJECT)])\r\n",
+            "a5 FETCH 1 (FLAGS MODSEQ)\r\n",
+        ],
+        true,
+    );
+    assert!(!out[4].contains("FLAGS"), "{}", out[4]);
+    assert_eq!(
+        out[5],
+        "* 1 FETCH (FLAGS () MODSEQ (1))\r\na5 OK Fetch completed.\r\n"
+    );
 }
 
 #[test]

@@ -1087,6 +1087,51 @@ impl Server {
     /// is added when asked for, with `CHANGEDSINCE`, or with `FLAGS` once CONDSTORE is
     /// enabled; with `CHANGEDSINCE n` the message is left out unless `modseq > n`.
     pub fn fetch_message_modseq(&mut self, seq: u32, data: &MessageData<'_>, modseq: Option<u64>) {
+        self.fetch_one(seq, data, modseq, false);
+    }
+
+    /// Whether the pending FETCH sets `\Seen` implicitly on a message whose flags are
+    /// `flags`: a non-PEEK body item (`BODY[...]`, `BINARY[...]`, `RFC822`,
+    /// `RFC822.TEXT`) in a read-write mailbox on a message without `\Seen`. An
+    /// application that stores that flag itself before answering uses
+    /// [`Server::fetch_message_seen_stored`].
+    #[must_use]
+    pub fn fetch_sets_seen(&self, flags: &[Flag<'_>]) -> bool {
+        if !matches!(self.core.pending, Some(Pending::Fetch { .. })) {
+            return false;
+        }
+        let read_only = self.core.selected.as_ref().is_none_or(|s| s.read_only);
+        !read_only
+            && !flags.contains(&Flag::Seen)
+            && self.core.fetch_attrs.as_ref().is_some_and(|attrs| {
+                attrs.iter().any(|a| {
+                    matches!(
+                        a,
+                        FetchAttr::BodySection { peek: false, .. }
+                            | FetchAttr::Binary { peek: false, .. }
+                            | FetchAttr::Rfc822
+                            | FetchAttr::Rfc822Text
+                    )
+                })
+            })
+    }
+
+    /// One message of the pending FETCH, for an application that has already stored the
+    /// `\Seen` this FETCH sets implicitly ([`Server::fetch_sets_seen`]): `data.flags` are
+    /// the flags before the FETCH and `modseq` the mod-sequence after storing `\Seen`.
+    /// The message's one FETCH line then carries `FLAGS (\Seen ...)` and, with CONDSTORE
+    /// enabled, that new `MODSEQ` (RFC 7162 3.1.4.1, 3.2); no [`Event::SeenSet`] is
+    /// queued. Otherwise like [`Server::fetch_message_modseq`].
+    pub fn fetch_message_seen_stored(
+        &mut self,
+        seq: u32,
+        data: &MessageData<'_>,
+        modseq: Option<u64>,
+    ) {
+        self.fetch_one(seq, data, modseq, true);
+    }
+
+    fn fetch_one(&mut self, seq: u32, data: &MessageData<'_>, modseq: Option<u64>, stored: bool) {
         let Some(Pending::Fetch { uid }) = self.core.pending else {
             return;
         };
@@ -1112,7 +1157,7 @@ impl Server {
             }
         }
         self.core.fetch_attrs = Some(attrs);
-        if seen {
+        if seen && !stored {
             self.core.events.push_back(Event::SeenSet { uid: data.uid });
         }
         self.core.untagged(Untagged::Fetch { seq, items });
