@@ -352,12 +352,24 @@ assert code(m, 'VANISHED') == b'(EARLIER) 3', m.untagged_responses
 fetches = m.untagged_responses.get('FETCH', [])
 assert any(b'UID 1 ' in f and b'\\Flagged' in f for f in fetches), fetches
 assert any(b'UID 2 ' in f and b'\\Seen' in f for f in fetches), fetches
-# A body fetch sets \Seen: the new mod-sequence follows in a FETCH of its own.
+# A body fetch sets \Seen: its one FETCH line carries it with the new mod-sequence
+# (RFC 7162 3.1.4.1).
 m.untagged_responses.pop('FETCH', None)
 typ, data = m.fetch('5', '(BODY[TEXT])'); assert typ == 'OK', data
-flat = b' '.join(x[0] if isinstance(x, tuple) else x for x in data)
+heads = [x[0] if isinstance(x, tuple) else x for x in data]
+heads = [h for h in heads if re.match(rb'\d+ \(', h)]
+flat = b' '.join(x[0] + x[1] if isinstance(x, tuple) else x for x in data)
 ms = [int(x) for x in re.findall(rb'MODSEQ \((\d+)\)', flat)]
-assert b'\\Seen' in flat and len(ms) == 2 and ms[1] > ms[0] and ms[1] > hms1, data
+assert len(heads) == 1 and heads[0].startswith(b'5 (') and b'BODY[TEXT]' in heads[0], data
+assert re.search(rb'FLAGS \(\\Seen\) MODSEQ \(\d+\)\)$', flat), data
+assert len(ms) == 1 and ms[0] > hms1, data
+typ, data = m.fetch('5', '(FLAGS MODSEQ)'); assert data == [b'5 (FLAGS (\\Seen) MODSEQ (%d))' % ms[0]], data
+# STORE on several messages (one rescan): each reports its own new mod-sequence.
+typ, data = m.store('1:*', '+FLAGS', '(\\Answered)'); assert typ == 'OK', data
+got = [re.fullmatch(rb'(\d+) \(FLAGS \(.*\\Answered.*\) MODSEQ \((\d+)\)\)', d) for d in data]
+assert all(got) and [int(g.group(1)) for g in got] == list(range(1, len(data) + 1)), data
+mods = [int(g.group(2)) for g in got]
+assert len(set(mods)) == len(mods) and min(mods) > ms[0], data
 # Folders: CREATE, SUBSCRIBE/LSUB, RENAME with inferiors, DELETE with inferiors.
 for name in ['proyecto/a', 'proyecto/b']:
     typ, data = m.create(name); assert typ == 'OK', data

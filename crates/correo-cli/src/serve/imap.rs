@@ -392,13 +392,46 @@ pub(crate) fn handle(conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Result<()
                                     | FetchAttr::Rfc822Text
                             )
                         });
-                    let mut seen_now = Vec::new();
+                    // \Seen implied by the FETCH is stored first (one scan for all the
+                    // messages), so each message's one FETCH line carries it with the new
+                    // mod-sequence (RFC 7162 3.1.4.1). `before`: (UID, flags before).
+                    let mut before: Vec<(u32, Flags)> = Vec::new();
+                    if sets_seen && let (Some(u), Some(s)) = (user.as_deref(), sel.as_mut()) {
+                        let mut want: Vec<u32> = messages
+                            .iter()
+                            .filter_map(|m| s.messages.iter().find(|s| s.uid == m.uid))
+                            .filter(|m| changed_since.is_none_or(|c| m.modseq > c))
+                            .filter(|m| !m.flags.contains(Flags::SEEN))
+                            .map(|m| m.uid)
+                            .collect();
+                        want.sort_unstable();
+                        if !want.is_empty()
+                            && let Ok(state) = ctx.store.update_flags(u, &s.name, |m| {
+                                if m.flags.contains(Flags::SEEN)
+                                    || want.binary_search(&m.uid).is_err()
+                                {
+                                    return None;
+                                }
+                                before.push((m.uid, m.flags));
+                                Some(m.flags | Flags::SEEN)
+                            })
+                        {
+                            adopt(s, &state, &before);
+                        } else {
+                            before.clear();
+                        }
+                    }
                     let stored = sel.as_ref().map_or(&[][..], |s| &s.messages[..]);
                     for m in messages {
                         let Some(msg) = stored.iter().find(|s| s.uid == m.uid) else {
                             continue;
                         };
-                        if changed_since.is_some_and(|c| msg.modseq <= c) {
+                        let was = before
+                            .binary_search_by_key(&msg.uid, |b| b.0)
+                            .ok()
+                            .and_then(|i| before.get(i))
+                            .map(|b| b.1);
+                        if was.is_none() && changed_since.is_some_and(|c| msg.modseq <= c) {
                             continue;
                         }
                         let bytes = if want_bytes {
@@ -408,22 +441,20 @@ pub(crate) fn handle(conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Result<()
                         };
                         let data = MessageData {
                             uid: msg.uid,
-                            flags: to_imap(msg.flags),
+                            flags: to_imap(was.unwrap_or(msg.flags)),
                             internal_date: imap_date(msg.internal_date).into(),
                             size: bytes.as_ref().map_or(msg.size, |b| b.len() as u64),
                             bytes: bytes.as_deref(),
                             envelope: None,
                             body_structure: None,
                         };
-                        server.fetch_message_modseq(m.seq, &data, Some(msg.modseq));
-                        if sets_seen && !msg.flags.contains(Flags::SEEN) {
-                            seen_now.push(msg.uid);
+                        if was.is_some() {
+                            server.fetch_message_seen_stored(m.seq, &data, Some(msg.modseq));
+                        } else {
+                            // Not stored above (e.g. the store failed): the machine asks
+                            // with SeenSet.
+                            server.fetch_message_modseq(m.seq, &data, Some(msg.modseq));
                         }
-                    }
-                    // \Seen is stored now (not on the later SeenSet event) so that a
-                    // CONDSTORE client gets the new mod-sequence before the tagged OK.
-                    for uid in seen_now {
-                        mark_seen(&mut server, ctx, user.as_deref(), sel.as_mut(), uid);
                     }
                     server.complete(Status::Ok, None, "");
                 }
@@ -440,42 +471,52 @@ pub(crate) fn handle(conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Result<()
                     let change = to_maildir(&flags);
                     let mut failed = None;
                     if let (Some(u), Some(s)) = (&user, &mut sel) {
-                        // Fresh mod-sequences for UNCHANGEDSINCE (another session may
-                        // have changed the flags).
-                        repath(ctx, u, s);
-                        let mut done = Vec::new();
-                        for r in messages {
-                            let Some(m) = s.messages.iter_mut().find(|m| m.uid == r.uid) else {
-                                continue;
-                            };
+                        // One scan: the closure sees fresh flags and mod-sequences (another
+                        // session may have changed them), for UNCHANGEDSINCE too.
+                        let mut want: Vec<(u32, u32)> = messages
+                            .iter()
+                            .filter(|r| s.messages.iter().any(|m| m.uid == r.uid))
+                            .map(|r| (r.uid, r.seq))
+                            .collect();
+                        want.sort_unstable();
+                        let mut modified = Vec::new();
+                        let mut done: Vec<(u32, u32)> = Vec::new();
+                        let res = ctx.store.update_flags(u, &s.name, |m| {
+                            let i = want.binary_search_by_key(&m.uid, |w| w.0).ok()?;
+                            let seq = want.get(i)?.1;
                             if unchanged_since.is_some_and(|c| m.modseq > c) {
-                                server.store_modified(r.seq);
-                                continue;
+                                modified.push(seq);
+                                return None;
                             }
-                            let f = match mode {
+                            done.push((m.uid, seq));
+                            Some(match mode {
                                 StoreMode::Replace => change,
                                 StoreMode::Add => m.flags | change,
                                 StoreMode::Remove => m.flags.without(change),
-                            };
-                            match ctx.store.set_flags(u, &s.name, m.uid, f) {
-                                Ok(()) => {
-                                    m.flags = f;
-                                    done.push(r.seq);
-                                }
-                                Err(e) => failed = Some(e),
-                            }
+                            })
+                        });
+                        modified.sort_unstable();
+                        for seq in modified {
+                            server.store_modified(seq);
                         }
-                        repath(ctx, u, s);
-                        for seq in done {
-                            let idx = usize::try_from(seq).unwrap_or(0).wrapping_sub(1);
-                            let uid = server.uid_of(seq);
-                            if let Some(m) = s
-                                .messages
-                                .get(idx)
-                                .filter(|m| Some(m.uid) == uid)
-                                .or_else(|| s.messages.iter().find(|m| Some(m.uid) == uid))
-                            {
-                                server.store_result(seq, to_imap(m.flags), Some(m.modseq));
+                        match res {
+                            Ok(state) => {
+                                let changed: Vec<(u32, Flags)> =
+                                    done.iter().map(|&(uid, _)| (uid, Flags::EMPTY)).collect();
+                                adopt(s, &state, &changed);
+                                done.sort_unstable_by_key(|d| d.1);
+                                for (uid, seq) in done {
+                                    if let Ok(i) =
+                                        state.messages.binary_search_by_key(&uid, |m| m.uid)
+                                        && let Some(m) = state.messages.get(i)
+                                    {
+                                        server.store_result(seq, to_imap(m.flags), Some(m.modseq));
+                                    }
+                                }
+                            }
+                            Err(e) => {
+                                repath(ctx, u, s);
+                                failed = Some(e);
                             }
                         }
                     }
@@ -650,18 +691,23 @@ fn mark_seen(
     let (Some(u), Some(s)) = (user, sel) else {
         return;
     };
-    let Some(m) = s.messages.iter_mut().find(|m| m.uid == uid) else {
+    if !s
+        .messages
+        .iter()
+        .any(|m| m.uid == uid && !m.flags.contains(Flags::SEEN))
+    {
+        return;
+    }
+    let mut changed = Vec::new();
+    let Ok(state) = ctx.store.update_flags(u, &s.name, |m| {
+        (m.uid == uid && !m.flags.contains(Flags::SEEN)).then(|| {
+            changed.push((m.uid, m.flags));
+            m.flags | Flags::SEEN
+        })
+    }) else {
         return;
     };
-    if m.flags.contains(Flags::SEEN) {
-        return;
-    }
-    let f = m.flags | Flags::SEEN;
-    if ctx.store.set_flags(u, &s.name, uid, f).is_err() {
-        return;
-    }
-    m.flags = f;
-    repath(ctx, u, s);
+    adopt(s, &state, &changed);
     if server.condstore_enabled()
         && let Some(m) = s.messages.iter().find(|m| m.uid == uid)
     {
@@ -812,6 +858,23 @@ fn repath(ctx: &Ctx, user: &str, sel: &mut Selected) {
         if let Some(n) = state.messages.iter().find(|n| n.uid == m.uid) {
             m.path.clone_from(&n.path);
             m.modseq = n.modseq;
+        }
+    }
+}
+
+/// Takes paths and mod-sequences from `state` (a scan just made); the flags too for the
+/// messages in `changed` (UIDs in ascending order; the flags there are not used), which
+/// this session changed itself. Other flag changes are left for [`refresh`] to report.
+fn adopt(sel: &mut Selected, state: &super::store::MailboxState, changed: &[(u32, Flags)]) {
+    for m in &mut sel.messages {
+        if let Ok(i) = state.messages.binary_search_by_key(&m.uid, |n| n.uid)
+            && let Some(n) = state.messages.get(i)
+        {
+            m.path.clone_from(&n.path);
+            m.modseq = n.modseq;
+            if changed.binary_search_by_key(&m.uid, |c| c.0).is_ok() {
+                m.flags = n.flags;
+            }
         }
     }
 }

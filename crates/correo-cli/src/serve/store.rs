@@ -686,6 +686,7 @@ impl Store {
     }
 
     /// Sets the flags of the message with `uid` (moving it to cur/ when needed).
+    #[cfg(test)]
     pub(crate) fn set_flags(
         &self,
         user: &str,
@@ -709,6 +710,61 @@ impl Store {
             fs::rename(&msg.path, &target)?;
         }
         Ok(())
+    }
+
+    /// Changes the flags of many messages with one scan: `decide` sees each message as
+    /// scanned now (current flags and mod-sequence) and returns its new flags, or `None`
+    /// to leave it. Changed files are renamed and take the next mod-sequences (in UID
+    /// order) without a rescan. Returns the mailbox as it is afterwards.
+    pub(crate) fn update_flags(
+        &self,
+        user: &str,
+        mailbox: &str,
+        mut decide: impl FnMut(&StoredMessage) -> Option<Flags>,
+    ) -> io::Result<MailboxState> {
+        let dir = self.mailbox_dir(user, mailbox)?;
+        let _g = self.guard();
+        let mut state = Self::scan_locked(&dir)?;
+        let mut changed = false;
+        let mut failed = None;
+        for m in &mut state.messages {
+            let Some(f) = decide(m).filter(|&f| f != m.flags) else {
+                continue;
+            };
+            let target = dir
+                .join("cur")
+                .join(correo_mime::maildir::with_flags(&m.unique, f));
+            if target != m.path
+                && let Err(e) = fs::rename(&m.path, &target)
+            {
+                failed = Some(e);
+                break;
+            }
+            m.flags = f;
+            m.path = target;
+            state.highest_modseq += 1;
+            m.modseq = state.highest_modseq;
+            changed = true;
+        }
+        if changed {
+            // The same record a rescan would write: every live message with its
+            // mod-sequence and flags, the tombstones unchanged.
+            let ms = ModSeqState {
+                highest: state.highest_modseq,
+                floor: state.vanished_floor,
+                live: state
+                    .messages
+                    .iter()
+                    .map(|m| (m.uid, (m.modseq, m.flags)))
+                    .collect(),
+                vanished: state.vanished.clone(),
+            };
+            write_modseq(&dir.join(MODSEQ), &ms)?;
+        }
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(state),
+        }
     }
 
     /// Removes messages by UID.
@@ -926,6 +982,72 @@ mod tests {
         again.remove("alice", "INBOX", &[1]).unwrap();
         let c = again.deliver("alice", "INBOX", b"x", Flags::EMPTY).unwrap();
         assert_eq!(c, 3, "UIDs are never reused");
+        fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn update_flags_on_many_messages_scans_once_and_keeps_modseqs() {
+        let root = temp_root("many");
+        let store = Store::new(&root, "h").unwrap();
+        store.ensure_user("ana").unwrap();
+        let dir = store.mailbox_dir("ana", "INBOX").unwrap();
+        // 2000 messages written straight into new/ (a delivery each would rescan each).
+        for i in 0..2000u32 {
+            let name = format!("1700000000.M{i}P1Q{i}.h,S=1");
+            fs::write(dir.join("new").join(name), b"x").unwrap();
+        }
+        let before = store.scan("ana", "INBOX").unwrap();
+        assert_eq!(before.messages.len(), 2000);
+        let uids: Vec<u32> = before.messages.iter().map(|m| m.uid).collect();
+        assert_eq!(uids, (1..=2000).collect::<Vec<_>>());
+        let h0 = before.highest_modseq;
+        // \Seen on the odd UIDs, \Flagged on UID 2000; the rest untouched.
+        let mut asked = 0;
+        let after = store
+            .update_flags("ana", "INBOX", |m| {
+                asked += 1;
+                if m.uid % 2 == 1 {
+                    Some(m.flags | Flags::SEEN)
+                } else if m.uid == 2000 {
+                    Some(Flags::FLAGGED)
+                } else {
+                    None
+                }
+            })
+            .unwrap();
+        assert_eq!(asked, 2000);
+        assert_eq!(after.highest_modseq, h0 + 1001);
+        let mut next = h0;
+        for (m, b) in after.messages.iter().zip(&before.messages) {
+            assert_eq!(m.uid, b.uid);
+            if m.uid % 2 == 1 || m.uid == 2000 {
+                next += 1;
+                assert_eq!(m.modseq, next, "UID {}", m.uid);
+                assert!(m.path.exists() && m.path.parent().unwrap().ends_with("cur"));
+            } else {
+                assert_eq!((m.modseq, m.flags, &m.path), (b.modseq, b.flags, &b.path));
+            }
+        }
+        // A fresh scan (another process) sees the same flags, UIDs and mod-sequences.
+        let again = Store::new(&root, "h")
+            .unwrap()
+            .scan("ana", "INBOX")
+            .unwrap();
+        assert_eq!(again.highest_modseq, after.highest_modseq);
+        for (a, b) in again.messages.iter().zip(&after.messages) {
+            assert_eq!(
+                (a.uid, a.flags, a.modseq, &a.path),
+                (b.uid, b.flags, b.modseq, &b.path)
+            );
+        }
+        assert!(again.messages[0].flags.contains(Flags::SEEN));
+        assert!(!again.messages[1].flags.contains(Flags::SEEN));
+        assert_eq!(again.messages[1999].flags, Flags::FLAGGED);
+        // Storing the same flags again changes nothing.
+        let same = store
+            .update_flags("ana", "INBOX", |m| Some(m.flags))
+            .unwrap();
+        assert_eq!(same.highest_modseq, after.highest_modseq);
         fs::remove_dir_all(root).unwrap();
     }
 
