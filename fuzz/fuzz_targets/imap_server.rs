@@ -87,9 +87,15 @@ fn answer(s: &mut Server, e: Event, f: &mut Bytes<'_>) {
                 s.vanished_earlier(&v);
             }
             for m in messages.iter().take(64) {
+                let flags = if f.byte() % 2 == 0 {
+                    vec![Flag::Seen]
+                } else {
+                    vec![]
+                };
+                let stored = s.fetch_sets_seen(&flags) && f.byte() % 2 == 0;
                 let d = MessageData {
                     uid: m.uid,
-                    flags: vec![Flag::Seen],
+                    flags,
                     internal_date: Cow::Borrowed("22-Nov-2026 23:20:45 +0000"),
                     size: MSG.len() as u64,
                     bytes: (c % 2 == 0).then_some(MSG),
@@ -97,7 +103,12 @@ fn answer(s: &mut Server, e: Event, f: &mut Bytes<'_>) {
                     body_structure: None,
                 };
                 let modseq = f.byte();
-                s.fetch_message_modseq(m.seq, &d, (modseq % 3 != 0).then_some(u64::from(modseq)));
+                let modseq = (modseq % 3 != 0).then_some(u64::from(modseq));
+                if stored {
+                    s.fetch_message_seen_stored(m.seq, &d, modseq);
+                } else {
+                    s.fetch_message_modseq(m.seq, &d, modseq);
+                }
             }
             s.complete(Status::Ok, None, "");
         }

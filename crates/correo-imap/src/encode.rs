@@ -1072,6 +1072,24 @@ impl W {
 
     // ---- commands ----
 
+    /// `RETURN (MIN MAX ...)`.
+    fn search_return(&mut self, r: &[SearchReturn]) {
+        self.s("RETURN (");
+        for (i, r) in r.iter().enumerate() {
+            if i > 0 {
+                self.sp();
+            }
+            self.s(match r {
+                SearchReturn::Min => "MIN",
+                SearchReturn::Max => "MAX",
+                SearchReturn::All => "ALL",
+                SearchReturn::Count => "COUNT",
+                SearchReturn::Save => "SAVE",
+            });
+        }
+        self.s(")");
+    }
+
     fn search_key(&mut self, k: &SearchKey<'_>) {
         use SearchKey as K;
         let (name, arg): (&str, Option<&[u8]>) = match k {
@@ -1435,20 +1453,8 @@ impl W {
                 uid(self, *u);
                 self.s("SEARCH");
                 if let Some(r) = ret {
-                    self.s(" RETURN (");
-                    for (i, r) in r.iter().enumerate() {
-                        if i > 0 {
-                            self.sp();
-                        }
-                        self.s(match r {
-                            SearchReturn::Min => "MIN",
-                            SearchReturn::Max => "MAX",
-                            SearchReturn::All => "ALL",
-                            SearchReturn::Count => "COUNT",
-                            SearchReturn::Save => "SAVE",
-                        });
-                    }
-                    self.s(")");
+                    self.s(" ");
+                    self.search_return(r);
                 }
                 if let Some(c) = charset {
                     self.s(" CHARSET ");
@@ -1560,12 +1566,18 @@ impl W {
             }
             C::Sort {
                 uid: u,
+                ret,
                 criteria,
                 charset,
                 keys,
             } => {
                 uid(self, *u);
-                self.s("SORT (");
+                self.s("SORT ");
+                if let Some(r) = ret {
+                    self.search_return(r);
+                    self.sp();
+                }
+                self.s("(");
                 for (i, c) in criteria.iter().enumerate() {
                     if i > 0 {
                         self.sp();

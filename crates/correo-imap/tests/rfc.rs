@@ -116,6 +116,9 @@ const SERVER: &[&str] = &[
     "* LIST (\\Marked \\NoInferiors \\Sent) \"/\" \"Sent Mail\" (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n",
     "* LIST (\\HasNoChildren) \".\" \"INBOX.Drafts\" (\"OLDNAME\" (\"INBOX.Old\"))\r\n",
     "* SORT 2 84 882\r\n",
+    "* ESEARCH (TAG \"A282\") MIN 2 MAX 882 COUNT 3\r\n",
+    "* ESEARCH (TAG \"A283\") UID ALL 23765,23764,23763,23761,1:3\r\n",
+    "* ESEARCH (TAG \"A284\")\r\n",
     "* THREAD (2)(3 6 (4 23)(44 7 96))\r\n",
     "* THREAD ((3)(5))\r\n",
     "* QUOTA \"\" (STORAGE 10 512)\r\n",
@@ -241,6 +244,10 @@ const CLIENT: &[&str] = &[
     "A01 LIST (SUBSCRIBED) \"\" \"*\" RETURN (CHILDREN STATUS (MESSAGES UNSEEN))\r\n",
     "A01 LIST \"\" (\"INBOX\" \"Drafts\" \"Sent/%\")\r\n",
     "a UID SORT (REVERSE DATE) UTF-8 ALL\r\n",
+    // ESORT (RFC 5267 section 3, 4.2).
+    "A282 SORT RETURN (MIN MAX COUNT ALL SAVE) (DATE) UTF-8 SINCE 1-Feb-1994\r\n",
+    "A283 UID SORT RETURN (ALL) (REVERSE SUBJECT) UTF-8 UNDELETED\r\n",
+    "A284 SORT RETURN () (SUBJECT) US-ASCII ALL\r\n",
     "a THREAD ORDEREDSUBJECT UTF-8 SINCE 5-MAR-2000\r\n",
     "a GETQUOTAROOT INBOX\r\n",
     "a GETQUOTA \"\"\r\n",
@@ -1000,4 +1007,74 @@ fn empty_multipart_is_written_with_an_empty_part() {
         &Limits::default(),
     )
     .unwrap();
+}
+
+/// ESORT (RFC 5267): `SORT RETURN (...)` is typed, written back as it came, and wrong
+/// return lists are errors.
+#[test]
+fn esort_return_options() {
+    let c = cmd("A282 SORT RETURN (MIN MAX COUNT ALL SAVE) (DATE) UTF-8 SINCE 1-Feb-1994\r\n");
+    let CommandBody::Sort {
+        uid: false,
+        ret: Some(ref ret),
+        ref criteria,
+        ..
+    } = c.body
+    else {
+        panic!("{c:?}")
+    };
+    assert_eq!(
+        ret,
+        &[
+            SearchReturn::Min,
+            SearchReturn::Max,
+            SearchReturn::Count,
+            SearchReturn::All,
+            SearchReturn::Save
+        ]
+    );
+    assert_eq!(criteria, &["DATE"]);
+    let wire = correo_imap::encode::join(&correo_imap::encode::encode_command(
+        &c,
+        &correo_imap::encode::EncodeOptions::default(),
+    ));
+    assert_eq!(
+        wire,
+        b"A282 SORT RETURN (MIN MAX COUNT ALL SAVE) (DATE) UTF-8 SINCE 1-Feb-1994\r\n"
+    );
+    let c = cmd("a uid sort return () (subject) utf-8 all\r\n");
+    assert!(
+        matches!(c.body, CommandBody::Sort { uid: true, ret: Some(ref r), .. } if r.is_empty())
+    );
+    let c = cmd("a SORT (SUBJECT) UTF-8 ALL\r\n");
+    assert!(matches!(c.body, CommandBody::Sort { ret: None, .. }));
+    for bad in [
+        "a SORT RETURN (FIRST) (DATE) UTF-8 ALL\r\n",
+        "a SORT RETURN (MIN)(DATE) UTF-8 ALL\r\n",
+        "a SORT RETURN MIN (DATE) UTF-8 ALL\r\n",
+        "a SORT RETURN (MIN) UTF-8 ALL\r\n",
+    ] {
+        assert!(
+            parse_command(
+                RawMessage::new(bad.as_bytes()),
+                &Leniency::strict(),
+                &Limits::default()
+            )
+            .is_err(),
+            "{bad:?}"
+        );
+    }
+    // The ALL of an ESORT answer keeps the sorted order.
+    let Response::Untagged(Untagged::ESearch(e)) =
+        resp("* ESEARCH (TAG \"A283\") UID ALL 23765,23764,23763,23761,1:3\r\n")
+    else {
+        panic!()
+    };
+    assert!(e.uid);
+    let [ESearchItem::All(SequenceSet::Ranges(r))] = &e.items[..] else {
+        panic!("{e:?}")
+    };
+    assert_eq!(r[0], SeqRange::Single(SeqNum::Value(23765)));
+    assert_eq!(r[3], SeqRange::Single(SeqNum::Value(23761)));
+    assert_eq!(r[4], SeqRange::Range(SeqNum::Value(1), SeqNum::Value(3)));
 }

@@ -592,6 +592,29 @@ fn command() -> impl Strategy<Value = Command<'static>> {
             }),
         (
             any::<bool>(),
+            proptest::option::of(proptest::collection::vec(
+                prop_oneof![
+                    Just(SearchReturn::Min),
+                    Just(SearchReturn::Max),
+                    Just(SearchReturn::All),
+                    Just(SearchReturn::Count),
+                    Just(SearchReturn::Save),
+                ],
+                0..4
+            )),
+            proptest::collection::vec("(REVERSE|ARRIVAL|DATE|SUBJECT|X-[A-Z]{1,4})", 1..4),
+            bytes(),
+            proptest::collection::vec(search_key(), 1..3)
+        )
+            .prop_map(|(uid, ret, criteria, charset, keys)| C::Sort {
+                uid,
+                ret,
+                criteria: criteria.into_iter().map(Cow::Owned).collect(),
+                charset,
+                keys
+            }),
+        (
+            any::<bool>(),
             seqset(),
             proptest::collection::vec(fetch_attr(), 1..4),
             proptest::option::of(any::<u64>())

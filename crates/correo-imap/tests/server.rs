@@ -1591,10 +1591,21 @@ fn sort_and_thread() {
             "a12 SORT (DATE) KOI8-R ALL\r\n",
             "a13 THREAD XYZ UTF-8 ALL\r\n",
             "a14 UID THREAD REFERENCES UTF-8 SUBJECT lunch\r\n",
+            // ESORT (RFC 5267): MIN/MAX are the first/last in the sorted order, ALL keeps
+            // that order (ascending runs only as ranges).
+            "a15 SORT RETURN (MIN MAX COUNT) (SUBJECT) UTF-8 ALL\r\n",
+            "a16 SORT RETURN (ALL) (DATE) UTF-8 ALL\r\n",
+            "a17 sort return () (date) utf-8 all\r\n",
+            "a18 UID SORT RETURN (COUNT ALL) (SUBJECT DATE) UTF-8 SUBJECT plan\r\n",
+            "a19 SORT RETURN (SAVE MIN) (REVERSE DATE) UTF-8 ALL\r\na20 FETCH $ (UID)\r\n",
+            "a21 SORT RETURN (SAVE) (SUBJECT) UTF-8 SUBJECT lunch\r\na22 UID FETCH $ (UID)\r\n",
+            "a23 SORT RETURN (MIN MAX) (SUBJECT) UTF-8 SUBJECT zzz-no-match\r\n",
+            "a24 SORT RETURN (BOGUS) (SUBJECT) UTF-8 ALL\r\n",
+            "a25 SORT RETURN (COUNT) (SUBJECT) KOI8-R ALL\r\n",
         ],
     );
     assert!(
-        out[1].contains(" SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES"),
+        out[1].contains(" SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES ESORT "),
         "{}",
         out[1]
     );
@@ -1624,6 +1635,44 @@ fn sort_and_thread() {
     assert_eq!(
         out[13],
         "* THREAD ((3 5)(7))\r\na14 OK Thread completed.\r\n"
+    );
+    assert_eq!(
+        out[14],
+        "* ESEARCH (TAG \"a15\") MIN 3 MAX 4 COUNT 7\r\na15 OK Sort completed.\r\n"
+    );
+    assert_eq!(
+        out[15],
+        "* ESEARCH (TAG \"a16\") ALL 6,3,1:2,4:5,7\r\na16 OK Sort completed.\r\n"
+    );
+    assert_eq!(
+        out[16],
+        "* ESEARCH (TAG \"a17\") ALL 6,3,1:2,4:5,7\r\na17 OK Sort completed.\r\n"
+    );
+    assert_eq!(
+        out[17],
+        "* ESEARCH (TAG \"a18\") UID COUNT 3 ALL 1:2,4\r\na18 OK Sort completed.\r\n"
+    );
+    // SAVE with MIN saves only the first sorted message (RFC 5182 2.1).
+    assert_eq!(
+        out[18],
+        "* ESEARCH (TAG \"a19\") MIN 7\r\na19 OK Sort completed.\r\n\
+         * 7 FETCH (UID 7)\r\na20 OK Fetch completed.\r\n"
+    );
+    // SAVE alone: no ESEARCH; `$` is the matches (as a set).
+    assert_eq!(
+        out[19],
+        "a21 OK Sort completed.\r\n* 3 FETCH (UID 3)\r\n* 5 FETCH (UID 5)\r\n\
+         * 7 FETCH (UID 7)\r\na22 OK Fetch completed.\r\n"
+    );
+    // No match: MIN and MAX are left out.
+    assert_eq!(
+        out[20],
+        "* ESEARCH (TAG \"a23\")\r\na23 OK Sort completed.\r\n"
+    );
+    assert!(out[21].starts_with("a24 BAD "), "{}", out[21]);
+    assert_eq!(
+        out[22],
+        "a25 NO [BADCHARSET (US-ASCII UTF-8)] Unknown charset.\r\n"
     );
 }
 

@@ -482,12 +482,21 @@ impl<'a> P<'a> {
             }
             "SORT" => {
                 self.sp()?;
+                let ret = if self.kw("RETURN") {
+                    self.sp()?;
+                    let r = self.search_return_list()?;
+                    self.sp()?;
+                    Some(r)
+                } else {
+                    None
+                };
                 let criteria = self.upper_atoms_in_parens()?;
                 self.sp()?;
                 let charset = self.astring()?;
                 let keys = self.search_keys()?;
                 C::Sort {
                     uid,
+                    ret,
                     criteria,
                     charset,
                     keys,
@@ -552,27 +561,7 @@ impl<'a> P<'a> {
         let save = self.pos;
         if allow_return && self.eat(b' ') && self.kw("RETURN") {
             self.sp()?;
-            self.expect(b'(', "(")?;
-            let mut v = Vec::new();
-            loop {
-                if self.eat(b')') {
-                    break;
-                }
-                if !v.is_empty() {
-                    self.sp()?;
-                }
-                let a = self.atom()?.to_ascii_uppercase();
-                v.push(match a.as_str() {
-                    "MIN" => SearchReturn::Min,
-                    "MAX" => SearchReturn::Max,
-                    "ALL" => SearchReturn::All,
-                    "COUNT" => SearchReturn::Count,
-                    "SAVE" => SearchReturn::Save,
-                    _ => return Err(self.err("search return option")),
-                });
-                self.check_items(v.len())?;
-            }
-            ret = Some(v);
+            ret = Some(self.search_return_list()?);
         } else {
             self.pos = save;
         }
@@ -585,6 +574,31 @@ impl<'a> P<'a> {
         }
         let keys = self.search_keys()?;
         Ok((ret, charset, keys))
+    }
+
+    /// `(MIN MAX ALL COUNT SAVE)` after `RETURN SP` (SEARCH and SORT).
+    fn search_return_list(&mut self) -> R<Vec<SearchReturn>> {
+        self.expect(b'(', "(")?;
+        let mut v = Vec::new();
+        loop {
+            if self.eat(b')') {
+                break;
+            }
+            if !v.is_empty() {
+                self.sp()?;
+            }
+            let a = self.atom()?.to_ascii_uppercase();
+            v.push(match a.as_str() {
+                "MIN" => SearchReturn::Min,
+                "MAX" => SearchReturn::Max,
+                "ALL" => SearchReturn::All,
+                "COUNT" => SearchReturn::Count,
+                "SAVE" => SearchReturn::Save,
+                _ => return Err(self.err("search return option")),
+            });
+            self.check_items(v.len())?;
+        }
+        Ok(v)
     }
 
     fn search_keys(&mut self) -> R<Vec<SearchKey<'a>>> {

@@ -584,6 +584,7 @@ enum Pending {
     },
     Sort {
         uid: bool,
+        ret: Option<Vec<SearchReturn>>,
     },
     Thread {
         uid: bool,
@@ -1354,22 +1355,83 @@ impl Server {
     }
 
     /// The result of the pending SORT: sequence numbers (SORT) or UIDs (UID SORT), in
-    /// the sorted order.
+    /// the sorted order. For `SORT RETURN (...)` (ESORT, RFC 5267) the answer is
+    /// `* ESEARCH (TAG "t") [UID] ...`: `MIN`/`MAX` are the first/last message in the
+    /// sorted order, `ALL` the matches in that order (ascending runs as ranges), and
+    /// `SAVE` (SEARCHRES) stores the result (or its `MIN`/`MAX` only) for `$`.
     pub fn sort_result(&mut self, ids: &[u32]) {
-        let Some(Pending::Sort { uid }) = self.core.pending else {
+        let Some(Pending::Sort { uid, ret }) = self.core.pending.clone() else {
             return;
         };
-        let ids: Vec<u32> = ids
+        let mut ids: Vec<u32> = ids
             .iter()
             .copied()
             .take(self.core.config.max_set_size)
             .collect();
-        self.core.untagged(Untagged::Sort { ids, modseq: None });
+        if let Some(ret) = ret {
+            // A message listed twice would make the sets wrong: keep its first place.
+            let mut seen = std::collections::HashSet::with_capacity(ids.len());
+            ids.retain(|&n| seen.insert(n));
+            self.esort(uid, &ret, &ids);
+        } else {
+            self.core.untagged(Untagged::Sort { ids, modseq: None });
+        }
         if uid {
             self.core.flush_updates();
         }
         self.core.tagged(Status::Ok, None, "Sort completed.");
         self.answered();
+    }
+
+    fn esort(&mut self, uid: bool, ret: &[SearchReturn], ids: &[u32]) {
+        let has = |x| ret.contains(&x);
+        if has(SearchReturn::Save) {
+            let mut pick: Vec<u32> = if has(SearchReturn::All) || has(SearchReturn::Count) {
+                ids.to_vec()
+            } else if has(SearchReturn::Min) || has(SearchReturn::Max) {
+                let mut v = Vec::new();
+                if has(SearchReturn::Min) {
+                    v.extend(ids.first());
+                }
+                if has(SearchReturn::Max) {
+                    v.extend(ids.last());
+                }
+                v
+            } else {
+                ids.to_vec()
+            };
+            if !uid {
+                pick = pick.into_iter().filter_map(|s| self.uid_of(s)).collect();
+            }
+            pick.sort_unstable();
+            pick.dedup();
+            self.core.saved = pick;
+            if ret.iter().all(|r| *r == SearchReturn::Save) {
+                return;
+            }
+        }
+        let all = [SearchReturn::All];
+        let ret = if ret.is_empty() { &all[..] } else { ret };
+        let mut items = Vec::new();
+        for r in ret {
+            match r {
+                SearchReturn::Min => items.extend(ids.first().map(|&n| ESearchItem::Min(n))),
+                SearchReturn::Max => items.extend(ids.last().map(|&n| ESearchItem::Max(n))),
+                SearchReturn::Count => items.push(ESearchItem::Count(
+                    u32::try_from(ids.len()).unwrap_or(u32::MAX),
+                )),
+                SearchReturn::All if !ids.is_empty() => {
+                    items.push(ESearchItem::All(compress(ids)));
+                }
+                _ => {}
+            }
+        }
+        let tag = self.core.tag.clone().into_bytes();
+        self.core.untagged(Untagged::ESearch(ESearch {
+            tag: Some(Cow::Owned(tag)),
+            uid,
+            items,
+        }));
     }
 
     /// The result of the pending THREAD: the threads, with sequence numbers (THREAD) or
@@ -1433,7 +1495,11 @@ impl Server {
                     c.flush_exists_only();
                 }
             }
-            Pending::Search { uid, ref ret } => {
+            Pending::Search { uid, ref ret }
+            | Pending::Sort {
+                uid,
+                ret: ref ret @ Some(_),
+            } => {
                 if status != Status::Ok
                     && ret
                         .as_ref()
@@ -1445,7 +1511,7 @@ impl Server {
                     c.flush_updates();
                 }
             }
-            Pending::Sort { uid } | Pending::Thread { uid } => {
+            Pending::Sort { uid, ret: None } | Pending::Thread { uid } => {
                 if uid {
                     c.flush_updates();
                 }
@@ -1685,6 +1751,7 @@ impl Core {
                 (c.sort, "SORT"),
                 (c.thread, "THREAD=ORDEREDSUBJECT"),
                 (c.thread, "THREAD=REFERENCES"),
+                (c.sort, "ESORT"),
                 (c.searchres, "SEARCHRES"),
                 (c.compress && !self.compressed, "COMPRESS=DEFLATE"),
             ] {
@@ -2408,11 +2475,20 @@ impl Core {
             }
             CommandBody::Sort {
                 uid,
+                ret,
                 criteria,
                 charset,
                 keys,
             } if self.config.sort => match parse_sort_criteria(&criteria) {
                 None => self.bad(Some(&tag), "Invalid sort criteria."),
+                Some(_)
+                    if !self.config.searchres
+                        && ret
+                            .as_ref()
+                            .is_some_and(|r| r.contains(&SearchReturn::Save)) =>
+                {
+                    self.bad(Some(&tag), "SEARCHRES is not supported.");
+                }
                 Some(_) if !known_charset(&charset) => {
                     self.tagged(
                         Status::No,
@@ -2427,7 +2503,7 @@ impl Core {
                     let keys = subst_saved(keys, &self.saved);
                     ev(
                         self,
-                        Pending::Sort { uid },
+                        Pending::Sort { uid, ret },
                         Event::Sort {
                             uid,
                             criteria,

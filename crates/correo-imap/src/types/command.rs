@@ -526,10 +526,12 @@ pub enum CommandBody<'a> {
     },
     /// `ID (...)` or `ID NIL`.
     Id(IdParams<'a>),
-    /// `[UID] SORT (criteria) charset keys`.
+    /// `[UID] SORT [RETURN (...)] (criteria) charset keys`.
     Sort {
         /// `UID SORT`.
         uid: bool,
+        /// `RETURN (...)` (ESORT, RFC 5267); `Some(vec![])` for `RETURN ()`.
+        ret: Option<Vec<SearchReturn>>,
         /// Sort criteria, raw upper-cased atoms (`REVERSE`, `DATE`, ...).
         criteria: Vec<Cow<'a, str>>,
         /// Charset.
@@ -732,11 +734,13 @@ impl CommandBody<'_> {
             C::Id(v) => C::Id(own_id(v)),
             C::Sort {
                 uid,
+                ret,
                 criteria,
                 charset,
                 keys,
             } => C::Sort {
                 uid,
+                ret,
                 criteria: criteria.into_iter().map(own_s).collect(),
                 charset: own(charset),
                 keys: own_keys(keys),
