@@ -277,7 +277,16 @@ fn parse_i64(s: &str) -> Result<i64, ParamErrorKind> {
 
 /// Decodes RFC 3461 xtext (`+XX` hex escapes) with `correo_wire::xtext`; the result must
 /// be UTF-8.
+#[allow(clippy::needless_bitwise_bool)] // branch-free on purpose
 pub(crate) fn xtext_decode(s: &str) -> Result<Cow<'_, str>, ParamErrorKind> {
+    // Fast path: printable ASCII without `+`, `=` or space is xtext that decodes to
+    // itself (one branch-free pass the compiler vectorises).
+    let plain = s.bytes().fold(true, |acc, b| {
+        acc & (b > b' ') & (b < 0x7f) & (b != b'+') & (b != b'=')
+    });
+    if plain {
+        return Ok(Cow::Borrowed(s));
+    }
     match correo_wire::xtext::decode(s.as_bytes()).map_err(|_| ParamErrorKind::XText)? {
         Cow::Borrowed(_) => Ok(Cow::Borrowed(s)),
         Cow::Owned(v) => String::from_utf8(v)
@@ -296,17 +305,23 @@ impl fmt::Display for XText<'_> {
 }
 
 #[inline]
+#[allow(clippy::needless_bitwise_bool)] // branch-free on purpose
 fn is_keyword(s: &str) -> bool {
     s.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric)
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && s.bytes().fold(true, |acc, b| {
+            acc & (b.is_ascii_alphanumeric() | (b == b'-'))
+        })
 }
 
 #[inline]
+#[allow(clippy::needless_bitwise_bool)] // branch-free on purpose
 fn is_value(s: &str) -> bool {
     // Bytes of non-ASCII characters are all >= 0x80 (the text is UTF-8 already).
+    // `!`..=`~` except `=`, or >= 0x80: one branch-free pass.
     !s.is_empty()
-        && s.bytes()
-            .all(|b| matches!(b, b'!'..=b'<' | b'>'..=b'~' | 0x80..))
+        && s.bytes().fold(true, |acc, b| {
+            acc & ((b >= b'!') & (b != b'=') & (b != 0x7f))
+        })
 }
 
 /// Parses one `keyword[=value]` parameter.
@@ -373,12 +388,12 @@ pub(crate) fn parse_parameter(s: &str) -> Result<Parameter<'_>, ParamErrorKind> 
             return Ok(Parameter::Notify(Notify::NEVER));
         }
         let mut n = Notify::default();
-        for item in v.split(',') {
-            let slot = if item.eq_ignore_ascii_case("SUCCESS") {
+        for item in v.as_bytes().split(|&b| b == b',') {
+            let slot = if item.eq_ignore_ascii_case(b"SUCCESS") {
                 &mut n.success
-            } else if item.eq_ignore_ascii_case("FAILURE") {
+            } else if item.eq_ignore_ascii_case(b"FAILURE") {
                 &mut n.failure
-            } else if item.eq_ignore_ascii_case("DELAY") {
+            } else if item.eq_ignore_ascii_case(b"DELAY") {
                 &mut n.delay
             } else {
                 return Err(ParamErrorKind::Value);
@@ -645,5 +660,54 @@ mod tests {
         let enc = XText(s).to_string();
         assert_eq!(enc, "a+2Bb+3Dc+20d+C3+A9");
         assert_eq!(xtext_decode(&enc).unwrap(), s);
+    }
+
+    /// The general decoder, without the fast path of `xtext_decode`.
+    fn reference_xtext_decode(s: &str) -> Result<Cow<'_, str>, ParamErrorKind> {
+        match correo_wire::xtext::decode(s.as_bytes()).map_err(|_| ParamErrorKind::XText)? {
+            Cow::Borrowed(_) => Ok(Cow::Borrowed(s)),
+            Cow::Owned(v) => String::from_utf8(v)
+                .map(Cow::Owned)
+                .map_err(|_| ParamErrorKind::XText),
+        }
+    }
+
+    #[test]
+    fn xtext_fast_path_matches_the_general_decoder() {
+        // Every string of up to two ASCII bytes, and a few longer ones.
+        let mut cases: Vec<String> = vec![String::new(), "a+2B".into(), "+".into(), "é".into()];
+        for a in 0u8..128 {
+            cases.push(char::from(a).to_string());
+            for b in 0u8..128 {
+                cases.push([char::from(a), char::from(b)].iter().collect());
+            }
+        }
+        for s in &cases {
+            let fast = xtext_decode(s);
+            assert_eq!(fast, reference_xtext_decode(s), "{s:?}");
+            if let Ok(v) = fast {
+                assert!(matches!(v, Cow::Borrowed(_)) == !s.contains('+'), "{s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn keyword_and_value_checks_match_the_reference() {
+        for a in 0u8..=255 {
+            for b in [b'a', b'-', b'=', b' ', 0x7f, 0x80, b'!', b'~'] {
+                let Ok(s) = std::str::from_utf8(&[a, b]).map(str::to_owned) else {
+                    continue;
+                };
+                let kw = s.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric)
+                    && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
+                let val = s
+                    .bytes()
+                    .all(|c| matches!(c, b'!'..=b'<' | b'>'..=b'~' | 0x80..));
+                assert_eq!(is_keyword(&s), kw, "{s:?}");
+                assert_eq!(is_value(&s), val, "{s:?}");
+            }
+        }
+        assert!(!is_value(""));
+        assert!(!is_keyword(""));
     }
 }
