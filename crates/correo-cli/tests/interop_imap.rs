@@ -306,7 +306,7 @@ def code(m, name):
     return data[0] if data and data[0] is not None else None
 m = session()
 typ, data = m.capability(); caps = data[0].split()
-for c in [b'CONDSTORE', b'QRESYNC', b'SORT', b'THREAD=ORDEREDSUBJECT', b'THREAD=REFERENCES', b'SEARCHRES', b'COMPRESS=DEFLATE']:
+for c in [b'CONDSTORE', b'QRESYNC', b'SORT', b'ESORT', b'THREAD=ORDEREDSUBJECT', b'THREAD=REFERENCES', b'SEARCHRES', b'COMPRESS=DEFLATE']:
     assert c in caps, (c, caps)
 # ENABLE answers what it enabled (imaplib allows it before SELECT only).
 typ, data = m._simple_command('ENABLE', 'CONDSTORE', 'QRESYNC'); assert typ == 'OK', data
@@ -322,6 +322,10 @@ typ, data = m.sort('(SUBJECT)', 'UTF-8', 'ALL'); assert typ == 'OK' and data == 
 typ, data = m.sort('(REVERSE DATE)', 'UTF-8', 'ALL'); assert data == [b'7 5 4 2 1 3 6'], data
 typ, data = m.sort('(FROM)', 'UTF-8', 'ALL'); assert data == [b'3 6 2 1 4 5 7'], data
 typ, data = m.uid('SORT', '(DATE)', 'UTF-8', 'SUBJECT', 'plan'); assert data == [b'1 2 4'], data
+# ESORT (RFC 5267): MIN/MAX first/last in sorted order, ALL in sorted order.
+typ, data = m._simple_command('SORT', 'RETURN', '(MIN MAX COUNT ALL)', '(SUBJECT)', 'UTF-8', 'ALL'); assert typ == 'OK', data
+typ, data = m._untagged_response(typ, data, 'ESEARCH')
+assert re.fullmatch(rb'\(TAG "[^"]+"\) MIN 3 MAX 4 COUNT 7 ALL 3,5,7,6,1:2,4', data[0]), data
 typ, data = m.thread('ORDEREDSUBJECT', 'UTF-8', 'ALL'); assert data == [b'(6)(3 (5)(7))(1 (2)(4))'], data
 typ, data = m.thread('REFERENCES', 'UTF-8', 'ALL'); assert data == [b'((6)(5))((3)(7))(1 2 4)'], data
 # CONDSTORE / QRESYNC (RFC 7162).
