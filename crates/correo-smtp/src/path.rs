@@ -525,7 +525,9 @@ pub(crate) fn simple_mailbox_from(path: &str, at: usize) -> Mailbox<'_> {
 }
 
 /// Parses a reverse path (`<>`, `<a@b>`, `a@b` when `allow_bare`).
-#[inline]
+// Out of line: the usual `<local@domain>` never gets here, and keeping the general
+// parser out of `Command::parse` keeps its frame small.
+#[inline(never)]
 pub(crate) fn parse_reverse_path(
     s: &str,
     base: usize,
@@ -538,7 +540,9 @@ pub(crate) fn parse_reverse_path(
 }
 
 /// Parses a forward path (`<a@b>`, `<Postmaster>`, `a@b` when `allow_bare`).
-#[inline]
+// Out of line: the usual `<local@domain>` never gets here, and keeping the general
+// parser out of `Command::parse` keeps its frame small.
+#[inline(never)]
 pub(crate) fn parse_forward_path(
     s: &str,
     base: usize,
