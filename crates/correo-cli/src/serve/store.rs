@@ -566,7 +566,7 @@ impl Store {
             validity = new_validity();
             next = 1;
         }
-        let mut found: Vec<(String, PathBuf, u64, Flags, u64)> = Vec::new();
+        let mut found: Vec<(String, PathBuf, u64, Flags, (u64, u32, u64))> = Vec::new();
         for sub in ["new", "cur"] {
             let Ok(rd) = fs::read_dir(dir.join(sub)) else {
                 continue;
@@ -594,22 +594,21 @@ impl Store {
                     entry.path(),
                     meta.len(),
                     parsed.flags(),
-                    date,
+                    {
+                        let (usec, counter) = delivery_order(&parsed);
+                        (date, usec, counter)
+                    },
                 ));
             }
         }
         // New files get UIDs in delivery order: the second, then the microsecond and
         // counter of `secs.M<usec>P<pid>Q<counter>` names (not zero-padded, so not in
         // lexical order), then the name.
-        found.sort_by(|a, b| {
-            a.4.cmp(&b.4)
-                .then_with(|| delivery_order(&a.0).cmp(&delivery_order(&b.0)))
-                .then_with(|| a.0.cmp(&b.0))
-        });
+        found.sort_by(|a, b| a.4.cmp(&b.4).then_with(|| a.0.cmp(&b.0)));
         let mut changed = false;
         let mut messages = Vec::with_capacity(found.len());
         let mut live: HashMap<String, u32> = HashMap::with_capacity(found.len());
-        for (unique, path, size, flags, date) in found {
+        for (unique, path, size, flags, (date, ..)) in found {
             let uid = if let Some(&uid) = known.get(&unique) {
                 uid
             } else {
@@ -919,23 +918,10 @@ fn write_uidlist(
     fs::rename(tmp, path)
 }
 
-/// `(usec, counter)` of a `secs.M<usec>P<pid>Q<counter>...` unique name (Dovecot's and
-/// ours); `(0, 0)` for other forms.
-fn delivery_order(unique: &str) -> (u64, u64) {
-    let Some(rest) = unique.split('.').nth(1) else {
-        return (0, 0);
-    };
-    let field = |tag: char| {
-        rest.split_once(tag).map_or(0, |(_, v)| {
-            let digits = v.bytes().take_while(u8::is_ascii_digit).count();
-            v.get(..digits).and_then(|d| d.parse().ok()).unwrap_or(0)
-        })
-    };
-    if rest.starts_with('M') {
-        (field('M'), field('Q'))
-    } else {
-        (0, 0)
-    }
+/// `(usec, counter)` of a `secs.M<usec>P<pid>Q<counter>...` name (Dovecot's and ours),
+/// as correo-mime reads it; `(0, 0)` for other forms.
+fn delivery_order(name: &MaildirName<'_>) -> (u32, u64) {
+    (name.usec.unwrap_or(0), name.counter.unwrap_or(0))
 }
 
 #[cfg(test)]
@@ -950,12 +936,11 @@ mod tests {
 
     #[test]
     fn delivery_order_reads_usec_and_counter() {
-        assert_eq!(delivery_order("1732389038.M99P12Q3.host,S=5"), (99, 3));
-        assert!(
-            delivery_order("1732389038.M99P12Q3.host") < delivery_order("1732389038.M100P12Q4.h")
-        );
-        assert_eq!(delivery_order("1732389038.R1a2b.hostQ9"), (0, 0));
-        assert_eq!(delivery_order("plain"), (0, 0));
+        let order = |name: &str| MaildirName::parse(name).map_or((0, 0), |n| delivery_order(&n));
+        assert_eq!(order("1732389038.M99P12Q3.host,S=5"), (99, 3));
+        assert!(order("1732389038.M99P12Q3.host") < order("1732389038.M100P12Q4.h"));
+        assert_eq!(order("1732389038.R1a2b.hostQ9"), (0, 0));
+        assert_eq!(order("plain"), (0, 0));
     }
 
     #[test]

@@ -1286,30 +1286,8 @@ impl Server {
         let save = ret
             .as_ref()
             .is_some_and(|r| r.contains(&SearchReturn::Save));
-        if save {
-            let has = |x| ret.as_ref().is_some_and(|r| r.contains(&x));
-            let pick: Vec<u32> = if has(SearchReturn::All) || has(SearchReturn::Count) {
-                ids.clone()
-            } else if has(SearchReturn::Min) || has(SearchReturn::Max) {
-                let mut v = Vec::new();
-                if has(SearchReturn::Min) {
-                    v.extend(ids.first());
-                }
-                if has(SearchReturn::Max) {
-                    v.extend(ids.last());
-                }
-                v
-            } else {
-                ids.clone()
-            };
-            let mut uids: Vec<u32> = if uid {
-                pick
-            } else {
-                pick.into_iter().filter_map(|s| self.uid_of(s)).collect()
-            };
-            uids.sort_unstable();
-            uids.dedup();
-            self.core.saved = uids;
+        if let Some(r) = ret.as_deref().filter(|_| save) {
+            self.save_result(uid, r, &ids);
         }
         match ret {
             None => self.core.untagged(Untagged::Search { ids, modseq }),
@@ -1383,29 +1361,32 @@ impl Server {
         self.answered();
     }
 
-    fn esort(&mut self, uid: bool, ret: &[SearchReturn], ids: &[u32]) {
+    /// SEARCHRES: what `RETURN (... SAVE)` keeps for `$` (RFC 5182 2.4: only MIN/MAX when
+    /// those are all that is asked besides SAVE), as UIDs. `ids` in result order (numbers
+    /// or UIDs as `uid` says).
+    fn save_result(&mut self, uid: bool, ret: &[SearchReturn], ids: &[u32]) {
         let has = |x| ret.contains(&x);
-        if has(SearchReturn::Save) {
-            let mut pick: Vec<u32> = if has(SearchReturn::All) || has(SearchReturn::Count) {
-                ids.to_vec()
-            } else if has(SearchReturn::Min) || has(SearchReturn::Max) {
-                let mut v = Vec::new();
-                if has(SearchReturn::Min) {
-                    v.extend(ids.first());
-                }
-                if has(SearchReturn::Max) {
-                    v.extend(ids.last());
-                }
-                v
-            } else {
-                ids.to_vec()
-            };
-            if !uid {
-                pick = pick.into_iter().filter_map(|s| self.uid_of(s)).collect();
-            }
-            pick.sort_unstable();
-            pick.dedup();
-            self.core.saved = pick;
+        let mut pick: Vec<u32> = if !has(SearchReturn::All)
+            && !has(SearchReturn::Count)
+            && (has(SearchReturn::Min) || has(SearchReturn::Max))
+        {
+            let min = ids.first().filter(|_| has(SearchReturn::Min));
+            let max = ids.last().filter(|_| has(SearchReturn::Max));
+            min.into_iter().chain(max).copied().collect()
+        } else {
+            ids.to_vec()
+        };
+        if !uid {
+            pick = pick.into_iter().filter_map(|s| self.uid_of(s)).collect();
+        }
+        pick.sort_unstable();
+        pick.dedup();
+        self.core.saved = pick;
+    }
+
+    fn esort(&mut self, uid: bool, ret: &[SearchReturn], ids: &[u32]) {
+        if ret.contains(&SearchReturn::Save) {
+            self.save_result(uid, ret, ids);
             if ret.iter().all(|r| *r == SearchReturn::Save) {
                 return;
             }
@@ -1888,6 +1869,18 @@ impl Core {
         for l in lines {
             self.untagged(l);
         }
+    }
+
+    /// `NO [BADCHARSET (US-ASCII UTF-8)]`: the charsets SORT and THREAD understand.
+    fn bad_charset(&mut self) {
+        self.tagged(
+            Status::No,
+            Some(Code::BadCharset(vec![
+                Cow::Borrowed(b"US-ASCII"),
+                Cow::Borrowed(b"UTF-8"),
+            ])),
+            "Unknown charset.",
+        );
     }
 
     fn bad(&mut self, tag: Option<&str>, text: &str) {
@@ -2489,16 +2482,7 @@ impl Core {
                 {
                     self.bad(Some(&tag), "SEARCHRES is not supported.");
                 }
-                Some(_) if !known_charset(&charset) => {
-                    self.tagged(
-                        Status::No,
-                        Some(Code::BadCharset(vec![
-                            Cow::Borrowed(b"US-ASCII"),
-                            Cow::Borrowed(b"UTF-8"),
-                        ])),
-                        "Unknown charset.",
-                    );
-                }
+                Some(_) if !known_charset(&charset) => self.bad_charset(),
                 Some(criteria) => {
                     let keys = subst_saved(keys, &self.saved);
                     ev(
@@ -2527,16 +2511,7 @@ impl Core {
                 };
                 match algorithm {
                     None => self.bad(Some(&tag), "Unknown thread algorithm."),
-                    Some(_) if !known_charset(&charset) => {
-                        self.tagged(
-                            Status::No,
-                            Some(Code::BadCharset(vec![
-                                Cow::Borrowed(b"US-ASCII"),
-                                Cow::Borrowed(b"UTF-8"),
-                            ])),
-                            "Unknown charset.",
-                        );
-                    }
+                    Some(_) if !known_charset(&charset) => self.bad_charset(),
                     Some(algorithm) => {
                         let keys = subst_saved(keys, &self.saved);
                         ev(
