@@ -5,10 +5,13 @@
 //! and parses.
 
 use correo_imap::encode::{EncodeOptions, encode_command, join};
-use correo_imap::frame::{Frame, Framer, RawMessage, Side};
+use correo_imap::frame::{Frame, RawMessage, Side};
 use correo_imap::parse::{ClientLineKind, parse_client_line, parse_command};
 use correo_imap::{Leniency, Limits};
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common/imap_framed.rs"]
+mod common;
 
 fn limits() -> Limits {
     Limits {
@@ -21,34 +24,10 @@ fn limits() -> Limits {
 
 fn framed(input: &[&[u8]]) -> Vec<String> {
     let (len, lim) = (Leniency::default(), limits());
-    let mut f = Framer::new(Side::Server, lim, true);
-    let mut log = Vec::new();
-    // Streamed bytes, merged across chunks.
-    let mut body = Vec::new();
-    for chunk in input {
-        let mut feed = f.feed(chunk);
-        while let Some(fr) = feed.next_frame() {
-            if !matches!(fr, Ok(Frame::BodyData(_))) && !body.is_empty() {
-                log.push(format!("+{body:?}"));
-                body.clear();
-            }
-            match fr {
-                Ok(Frame::Message(m)) => {
-                    log.push(format!("{:?}", parse_command(m, &len, &lim)));
-                }
-                Ok(Frame::BodyData(d)) => {
-                    body.extend_from_slice(d);
-                    continue;
-                }
-                Ok(f) => log.push(format!("{f:?}")),
-                Err(e) => log.push(format!("{e:?}")),
-            }
-        }
-    }
-    if !body.is_empty() {
-        log.push(format!("+{body:?}"));
-    }
-    log
+    common::framed(Side::Server, lim, input, |f| match f {
+        Frame::Message(m) => Some(format!("{:?}", parse_command(*m, &len, &lim))),
+        _ => None,
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -80,10 +59,5 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(w1, w2, "encoding not stable");
         }
     }
-    if let Some((&size, rest)) = data.split_first() {
-        let whole = framed(&[rest]);
-        let n = 1 + usize::from(size % 17);
-        let chunks: Vec<&[u8]> = rest.chunks(n).collect();
-        assert_eq!(framed(&chunks), whole);
-    }
+    common::same_in_chunks(data, framed);
 });

@@ -9,7 +9,7 @@
 //!   correo-mime, encoded in a FETCH response and decoded strictly, equal.
 
 use correo_imap::encode::{EncodeOptions, encode_response, join};
-use correo_imap::frame::{Frame, Framer, RawMessage, Side};
+use correo_imap::frame::{Frame, RawMessage, Side};
 use correo_imap::parse::{body_target, parse_greeting, parse_response};
 use std::borrow::Cow;
 
@@ -18,6 +18,9 @@ use correo_imap::types::{
 };
 use correo_imap::{Leniency, Limits};
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common/imap_framed.rs"]
+mod common;
 
 fn limits() -> Limits {
     Limits {
@@ -74,35 +77,11 @@ fn normalised(mut r: Response<'static>) -> Response<'static> {
 
 fn framed(input: &[&[u8]]) -> Vec<String> {
     let (len, lim) = (Leniency::default(), limits());
-    let mut f = Framer::new(Side::Client, lim, true);
-    let mut log = Vec::new();
-    // Streamed bytes, merged across chunks.
-    let mut body = Vec::new();
-    for chunk in input {
-        let mut feed = f.feed(chunk);
-        while let Some(fr) = feed.next_frame() {
-            if !matches!(fr, Ok(Frame::BodyData(_))) && !body.is_empty() {
-                log.push(format!("+{body:?}"));
-                body.clear();
-            }
-            match fr {
-                Ok(Frame::Message(m)) => {
-                    log.push(format!("{:?}", parse_response(m, &len, &lim)));
-                }
-                Ok(Frame::BodyBegin(b)) => log.push(format!("{:?}", body_target(&b, &len, &lim))),
-                Ok(Frame::BodyData(d)) => {
-                    body.extend_from_slice(d);
-                    continue;
-                }
-                Ok(f) => log.push(format!("{f:?}")),
-                Err(e) => log.push(format!("{e:?}")),
-            }
-        }
-    }
-    if !body.is_empty() {
-        log.push(format!("+{body:?}"));
-    }
-    log
+    common::framed(Side::Client, lim, input, |f| match f {
+        Frame::Message(m) => Some(format!("{:?}", parse_response(*m, &len, &lim))),
+        Frame::BodyBegin(b) => Some(format!("{:?}", body_target(b, &len, &lim))),
+        _ => None,
+    })
 }
 
 fn mime_round_trip(data: &[u8]) {
@@ -154,11 +133,6 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(v2.clone().into_static(), v2);
     }
     // Framing and parsing whatever the chunking.
-    if let Some((&size, rest)) = data.split_first() {
-        let whole = framed(&[rest]);
-        let n = 1 + usize::from(size % 17);
-        let chunks: Vec<&[u8]> = rest.chunks(n).collect();
-        assert_eq!(framed(&chunks), whole);
-    }
+    common::same_in_chunks(data, framed);
     mime_round_trip(data);
 });
