@@ -230,7 +230,7 @@ pub(crate) struct Session {
     printer: ServerPrinter,
     buf: Vec<u8>,
     /// COMPRESS DEFLATE is active.
-    deflate: Option<crate::serve::imap::Deflate>,
+    deflate: Option<crate::net::Deflate>,
     /// Read timeout outside IDLE.
     timeout: Duration,
 }
@@ -294,7 +294,7 @@ impl Session {
                 upgrade |= matches!(ev, Event::StartTls);
                 if let Event::CompressionActive { remaining } = &ev {
                     self.transcript.note("[DEFLATE active]");
-                    self.deflate = Some(crate::serve::imap::Deflate::new());
+                    self.deflate = Some(crate::net::Deflate::new());
                     if !remaining.is_empty() {
                         let remaining = remaining.clone();
                         self.feed(&remaining)?;

@@ -289,3 +289,77 @@ pub(crate) fn random_token(n: usize) -> String {
 pub(crate) fn pinned_client_config(cert_pem: &str) -> io::Result<Arc<ClientConfig>> {
     client_config_with(certs_from_pem(cert_pem.as_bytes())?, false)
 }
+
+/// Raw DEFLATE (RFC 1951) both ways, once IMAP COMPRESS is active (RFC 4978): used by
+/// `correo serve --imap` and by `correo imap ... compress`.
+pub(crate) struct Deflate {
+    out: flate2::Compress,
+    inp: flate2::Decompress,
+}
+
+impl Deflate {
+    pub(crate) fn new() -> Deflate {
+        Deflate {
+            out: flate2::Compress::new(flate2::Compression::default(), false),
+            inp: flate2::Decompress::new(false),
+        }
+    }
+
+    /// Compresses `data` and ends with a sync flush, so the peer can decode all of it.
+    pub(crate) fn compress(&mut self, data: &[u8]) -> io::Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(data.len() / 2 + 64);
+        let mut input = data;
+        loop {
+            if out.capacity() - out.len() < 64 {
+                out.reserve(out.capacity().max(256));
+            }
+            let before = self.out.total_in();
+            let status = self
+                .out
+                .compress_vec(input, &mut out, flate2::FlushCompress::Sync)
+                .map_err(io::Error::other)?;
+            let used = usize::try_from(self.out.total_in() - before).unwrap_or(input.len());
+            input = input.get(used..).unwrap_or_default();
+            // Done when all input is in and the flush left spare room in the buffer.
+            if input.is_empty() && out.len() < out.capacity() {
+                return Ok(out);
+            }
+            if used == 0 && status == flate2::Status::BufError && out.len() < out.capacity() {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Inflates `data`, giving the output to `sink` in bounded pieces.
+    pub(crate) fn decompress(
+        &mut self,
+        data: &[u8],
+        mut sink: impl FnMut(&[u8]),
+    ) -> io::Result<()> {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut input = data;
+        loop {
+            let (bi, bo) = (self.inp.total_in(), self.inp.total_out());
+            let status = self
+                .inp
+                .decompress(input, &mut buf, flate2::FlushDecompress::Sync)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            let used = usize::try_from(self.inp.total_in() - bi).unwrap_or(input.len());
+            let made = usize::try_from(self.inp.total_out() - bo).unwrap_or(0);
+            input = input.get(used..).unwrap_or_default();
+            sink(buf.get(..made).unwrap_or_default());
+            if status == flate2::Status::StreamEnd {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "DEFLATE stream ended",
+                ));
+            }
+            if input.is_empty() && made < buf.len() {
+                return Ok(());
+            }
+            if used == 0 && made == 0 {
+                return Ok(());
+            }
+        }
+    }
+}

@@ -566,7 +566,7 @@ impl Store {
             validity = new_validity();
             next = 1;
         }
-        let mut found: Vec<(String, PathBuf, u64, Flags, (u64, u32, u64))> = Vec::new();
+        let mut found: Vec<(String, PathBuf, u64, Flags, Arrival)> = Vec::new();
         for sub in ["new", "cur"] {
             let Ok(rd) = fs::read_dir(dir.join(sub)) else {
                 continue;
@@ -917,6 +917,9 @@ fn write_uidlist(
     fs::write(&tmp, text)?;
     fs::rename(tmp, path)
 }
+
+/// When a file arrived, in delivery order: second, microsecond, counter.
+type Arrival = (u64, u32, u64);
 
 /// `(usec, counter)` of a `secs.M<usec>P<pid>Q<counter>...` name (Dovecot's and ours),
 /// as correo-mime reads it; `(0, 0)` for other forms.
