@@ -7,13 +7,13 @@
 //! tree into a tool whose checks are meant to be reproducible, so `--dns` is required
 //! wherever DNS is needed. To check against live DNS, put `dig` answers in a file.
 
+use crate::net;
 use std::error::Error;
 use std::fmt::Write as _;
 use std::fs;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use clap::{Args, Subcommand, ValueEnum};
@@ -192,12 +192,6 @@ enum OrgDomain {
     Psl,
 }
 
-fn clock() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 fn load_zone(path: Option<&Path>) -> Res<Zone> {
     let path = path.ok_or(NO_ZONE)?;
     let text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -220,12 +214,12 @@ fn load_message(path: &Path) -> Res<Vec<u8>> {
     Ok(out)
 }
 
-fn verify_all(msg: &[u8], zone: &Zone, now: u64) -> Vec<DkimResult> {
+pub(crate) fn verify_all(msg: &[u8], zone: &Zone, now: u64) -> Vec<DkimResult> {
     DkimVerifier::verify_message(msg, VerifyOptions::at(now), |l| zone.answer(l))
 }
 
 /// One output line for a signature.
-fn describe(r: &DkimResult) -> String {
+pub(crate) fn describe(r: &DkimResult) -> String {
     let mut line = format!(
         "{} d={} s={}",
         r.status,
@@ -270,7 +264,7 @@ pub(crate) fn run_dkim(cmd: DkimCommand) -> Res<ExitCode> {
 fn dkim_verify(a: &DkimVerifyArgs) -> Res<ExitCode> {
     let zone = load_zone(a.dns.as_deref())?;
     let msg = load_message(&a.file)?;
-    let results = verify_all(&msg, &zone, a.now.unwrap_or_else(clock));
+    let results = verify_all(&msg, &zone, a.now.unwrap_or_else(net::unix_now));
     if results.is_empty() {
         println!("none (no DKIM-Signature field)");
         return Ok(ExitCode::FAILURE);
@@ -354,7 +348,7 @@ fn dkim_sign(a: &DkimSignArgs) -> Res<ExitCode> {
     match a.time {
         Some(0) => {}
         Some(t) => signer = signer.timestamp(t),
-        None => signer = signer.timestamp(clock()),
+        None => signer = signer.timestamp(net::unix_now()),
     }
     if let Some(x) = a.expire {
         signer = signer.expiration(x);
@@ -371,9 +365,9 @@ fn dkim_sign(a: &DkimSignArgs) -> Res<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn spf_outcome(zone: &Zone, ip: IpAddr, sender: &str, helo: &str) -> SpfOutcome {
+pub(crate) fn spf_outcome(zone: &Zone, ip: IpAddr, sender: &str, helo: &str) -> SpfOutcome {
     let opts = SpfOptions {
-        now: clock(),
+        now: net::unix_now(),
         ..SpfOptions::default()
     };
     SpfCheck::mail_from(ip, sender, helo, opts).run_with(|l| zone.answer(l))
@@ -431,7 +425,7 @@ pub(crate) fn run_auth(a: &AuthArgs) -> Res<ExitCode> {
     let zone = load_zone(a.dns.as_deref())?;
     let msg = load_message(&a.file)?;
     let spf = spf_outcome(&zone, a.ip, &a.mail_from, &a.helo);
-    let dkim = verify_all(&msg, &zone, a.now.unwrap_or_else(clock));
+    let dkim = verify_all(&msg, &zone, a.now.unwrap_or_else(net::unix_now));
     let mut ar =
         AuthResults::new(&a.authserv_id).with(MethodResult::spf(&spf, &a.mail_from, &a.helo));
     if dkim.is_empty() {

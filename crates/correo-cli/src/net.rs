@@ -254,6 +254,13 @@ pub(crate) fn self_signed() -> io::Result<(String, String)> {
     Ok((ck.cert.pem(), ck.signing_key.serialize_pem()))
 }
 
+/// Seconds since the Unix epoch (0 if the clock is before it).
+pub(crate) fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// `n` random bytes from the system's secure RNG (falling back to the per-process random
 /// hasher keys when the OS has no randomness to give).
 pub(crate) fn random_bytes(n: usize) -> Vec<u8> {

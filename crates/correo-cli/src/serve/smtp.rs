@@ -3,7 +3,6 @@
 
 use std::io::{self, Read, Write};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use correo_mime::maildir::Flags;
 use correo_smtp::server::AuthRequest;
@@ -30,9 +29,7 @@ fn sasl_config(ctx: &Ctx) -> SaslConfig {
         cram_challenge: Some(format!(
             "<{}.{}@{}>",
             net::random_token(12),
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs()),
+            net::unix_now(),
             ctx.hostname
         )),
         ..SaslConfig::default()
@@ -41,9 +38,7 @@ fn sasl_config(ctx: &Ctx) -> SaslConfig {
 
 /// RFC 5322 date for trace headers, in UTC.
 pub(crate) fn rfc5322_now() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let secs = net::unix_now();
     correo_mime::header::DateTime::from_unix(secs as i64, Some(0))
         .map_or_else(String::new, |d| d.to_rfc5322())
 }

@@ -3,23 +3,15 @@
 //! of the signed message as stored (pass) and of a tampered copy (fail), and the
 //! Authentication-Results header a receiving MTA would add.
 
-use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use correo_auth::authres::{AuthResults, MethodResult};
-use correo_auth::dkim::{DkimKey, DkimResult, DkimStatus, DkimVerifier, VerifyOptions};
-use correo_auth::spf::{SpfCheck, SpfOptions, SpfOutcome, SpfResult};
+use correo_auth::dkim::{DkimKey, DkimStatus};
+use correo_auth::spf::{SpfOutcome, SpfResult};
 use correo_auth::zone::Zone;
 
 use super::{Res, Tour, contains, data};
-
-fn spf(zone: &Zone, ip: IpAddr, sender: &str) -> SpfOutcome {
-    let opts = SpfOptions {
-        now: super::unix_now(),
-        ..SpfOptions::default()
-    };
-    SpfCheck::mail_from(ip, sender, data::DOMAIN, opts).run_with(|l| zone.answer(l))
-}
+use crate::auth::{describe, spf_outcome, verify_all};
 
 fn describe_spf(tour: &Tour, ip: IpAddr, o: &SpfOutcome) {
     tour.say(format!(
@@ -40,22 +32,6 @@ fn describe_spf(tour: &Tour, ip: IpAddr, o: &SpfOutcome) {
     ));
 }
 
-fn describe_dkim(r: &DkimResult) -> String {
-    let mut line = format!("{} d={} s={}", r.status, r.ids.domain, r.ids.selector);
-    if let Some(sig) = &r.signature {
-        line.push_str(" a=");
-        line.push_str(sig.algorithm.as_str());
-    }
-    if let Some(e) = &r.error {
-        let _ = write!(line, " reason=\"{e}\"");
-    }
-    line
-}
-
-fn verify(zone: &Zone, msg: &[u8], now: u64) -> Vec<DkimResult> {
-    DkimVerifier::verify_message(msg, VerifyOptions::at(now), |l| zone.answer(l))
-}
-
 /// The SPF and DKIM section.
 pub(super) fn run(tour: &mut Tour) -> Res<()> {
     tour.heading("SPF and DKIM: seed 000 ex. 13-14 (the seed's DNS answers, in memory)");
@@ -67,7 +43,7 @@ pub(super) fn run(tour: &mut Tour) -> Res<()> {
 
     // Ex. 13: who may send as direccion@lab.it.uc3m.es.
     let inside: IpAddr = "163.117.172.176".parse()?;
-    let o = spf(&zone, inside, data::FAKE_SENDER);
+    let o = spf_outcome(&zone, inside, data::FAKE_SENDER, data::DOMAIN);
     describe_spf(tour, inside, &o);
     tour.check(
         "SPF: 163.117.172.176 (inside 163.117.0.0/16) -> pass (ex. 13)",
@@ -75,7 +51,7 @@ pub(super) fn run(tour: &mut Tour) -> Res<()> {
         format!("{} {:?}", o.result, o.reason),
     );
     let outside: IpAddr = "192.0.2.25".parse()?;
-    let o2 = spf(&zone, outside, data::FAKE_SENDER);
+    let o2 = spf_outcome(&zone, outside, data::FAKE_SENDER, data::DOMAIN);
     describe_spf(tour, outside, &o2);
     tour.check(
         "SPF: 192.0.2.25 (outside) -> softfail, from lab.it.uc3m.es's ~all (ex. 13)",
@@ -120,23 +96,19 @@ pub(super) fn run(tour: &mut Tour) -> Res<()> {
         tour.check("the signed message is in the INBOX", false, "not found");
         return Ok(());
     };
-    let now = super::unix_now().max(tour.signed_at);
-    let results = verify(&zone, &stored, now);
+    let now = crate::net::unix_now().max(tour.signed_at);
+    let results = verify_all(&stored, &zone, now);
     tour.say(format!(
         "$ correo dkim verify --dns ZONE {}/new/...   # \"noot noot\" as stored",
         data::USER
     ));
     for r in &results {
-        tour.say(describe_dkim(r));
+        tour.say(describe(r));
     }
     tour.check(
         "DKIM: the stored message verifies (pass, a=ed25519-sha256)",
         results.len() == 1 && results.iter().all(|r| r.status == DkimStatus::Pass),
-        results
-            .iter()
-            .map(describe_dkim)
-            .collect::<Vec<_>>()
-            .join("; "),
+        results.iter().map(describe).collect::<Vec<_>>().join("; "),
     );
 
     // A copy with the image swapped for a GIF87a one: the body hash no longer matches.
@@ -148,17 +120,17 @@ pub(super) fn run(tour: &mut Tour) -> Res<()> {
     if let Some(b) = tampered.get_mut(at + 6) {
         *b = b'd';
     }
-    let bad = verify(&zone, &tampered, now);
+    let bad = verify_all(&tampered, &zone, now);
     tour.say(
         "$ sed 's/R0lGODlh/R0lGODdh/' (GIF89a -> GIF87a in the attachment) | correo dkim verify",
     );
     for r in &bad {
-        tour.say(describe_dkim(r));
+        tour.say(describe(r));
     }
     tour.check(
         "DKIM: the tampered copy fails (body hash mismatch)",
         !bad.is_empty() && bad.iter().all(|r| r.status == DkimStatus::Fail),
-        bad.iter().map(describe_dkim).collect::<Vec<_>>().join("; "),
+        bad.iter().map(describe).collect::<Vec<_>>().join("; "),
     );
 
     // What the receiving MTA would add.

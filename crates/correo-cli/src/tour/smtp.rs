@@ -13,7 +13,7 @@ use crate::send::{self, Mail, Report, Submission};
 /// The messages of the lab, built and signed: (what it is, envelope sender, bytes).
 fn messages(tour: &mut Tour) -> Res<Vec<(&'static str, &'static str, Vec<u8>)>> {
     let gif_msg = data::gif_message(&tour.gif)?;
-    tour.signed_at = super::unix_now();
+    tour.signed_at = crate::net::unix_now();
     let field = DkimSigner::new(tour.dkim_key(), data::DOMAIN, data::SELECTOR)
         .timestamp(tour.signed_at)
         .sign(&gif_msg)?;
