@@ -17,7 +17,7 @@ use libfuzzer_sys::fuzz_target;
 fn session(config: ClientConfig, greeting: &[u8], rest: &[u8], split: usize) -> Vec<Event> {
     let mut c = Client::new(config);
     let mut ev = Vec::new();
-    let mut pull = |c: &mut Client, ev: &mut Vec<Event>| {
+    let pull = |c: &mut Client, ev: &mut Vec<Event>| {
         while let Some(e) = c.poll_event() {
             if let (Event::BodyChunk(d), Some(Event::BodyChunk(prev))) = (&e, ev.last_mut()) {
                 prev.extend_from_slice(d);

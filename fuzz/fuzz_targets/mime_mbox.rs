@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
         .collect();
     let mut s = MboxSplitter::new(opts);
     let mut inc: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
-    let mut feed = |s: &mut MboxSplitter, inc: &mut Vec<(Vec<u8>, Vec<u8>)>| {
+    let feed = |s: &mut MboxSplitter, inc: &mut Vec<(Vec<u8>, Vec<u8>)>| {
         while let Some(ev) = s.poll_event() {
             match ev {
                 MboxEvent::MessageStart { from_line, .. } => {
