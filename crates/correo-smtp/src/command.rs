@@ -681,10 +681,9 @@ fn parse_params<'a>(
     if s.is_empty() {
         return Ok(Vec::new());
     }
-    // One allocation of the right size: at most one parameter per space, and never more
-    // than the limit allows.
-    let spaces = s.bytes().filter(|&b| b == b' ').count();
-    let mut params = Vec::with_capacity(spaces.min(opts.max_parameters));
+    // One allocation: room for four parameters (more than real clients send) is what the
+    // first push would reserve anyway.
+    let mut params = Vec::with_capacity(4);
     let Some(mut rest) = strip_byte_prefix(s, b' ') else {
         return Err(cerr(CommandErrorKind::Syntax, at, verb));
     };
