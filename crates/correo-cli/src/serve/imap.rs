@@ -325,7 +325,7 @@ pub(crate) fn handle(conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Result<()
                     if sets_seen && let (Some(u), Some(s)) = (user.as_deref(), sel.as_mut()) {
                         let mut want: Vec<u32> = messages
                             .iter()
-                            .filter_map(|m| s.messages.iter().find(|s| s.uid == m.uid))
+                            .filter_map(|m| super::store::by_uid(&s.messages, m.uid))
                             .filter(|m| changed_since.is_none_or(|c| m.modseq > c))
                             .filter(|m| !m.flags.contains(Flags::SEEN))
                             .map(|m| m.uid)
@@ -349,7 +349,7 @@ pub(crate) fn handle(conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Result<()
                     }
                     let stored = sel.as_ref().map_or(&[][..], |s| &s.messages[..]);
                     for m in messages {
-                        let Some(msg) = stored.iter().find(|s| s.uid == m.uid) else {
+                        let Some(msg) = super::store::by_uid(stored, m.uid) else {
                             continue;
                         };
                         let was = before
@@ -401,7 +401,7 @@ pub(crate) fn handle(conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Result<()
                         // session may have changed them), for UNCHANGEDSINCE too.
                         let mut want: Vec<(u32, u32)> = messages
                             .iter()
-                            .filter(|r| s.messages.iter().any(|m| m.uid == r.uid))
+                            .filter(|r| super::store::by_uid(&s.messages, r.uid).is_some())
                             .map(|r| (r.uid, r.seq))
                             .collect();
                         want.sort_unstable();
@@ -635,7 +635,7 @@ fn mark_seen(
     };
     adopt(s, &state, &changed);
     if server.condstore_enabled()
-        && let Some(m) = s.messages.iter().find(|m| m.uid == uid)
+        && let Some(m) = super::store::by_uid(&s.messages, uid)
     {
         server.message_changed(uid, to_imap(m.flags), Some(m.modseq));
     }
@@ -781,7 +781,7 @@ fn repath(ctx: &Ctx, user: &str, sel: &mut Selected) {
         return;
     };
     for m in &mut sel.messages {
-        if let Some(n) = state.messages.iter().find(|n| n.uid == m.uid) {
+        if let Some(n) = super::store::by_uid(&state.messages, m.uid) {
             m.path.clone_from(&n.path);
             m.modseq = n.modseq;
         }
@@ -814,12 +814,12 @@ fn refresh(server: &mut Server, ctx: &Ctx, user: Option<&str>, sel: Option<&mut 
         return;
     };
     for old in &s.messages {
-        if !state.messages.iter().any(|m| m.uid == old.uid) {
+        if super::store::by_uid(&state.messages, old.uid).is_none() {
             server.expunged(old.uid);
         }
     }
     for new in &state.messages {
-        match s.messages.iter().find(|m| m.uid == new.uid) {
+        match super::store::by_uid(&s.messages, new.uid) {
             None => server.exists(new.uid),
             Some(old) if old.flags != new.flags => {
                 server.message_changed(new.uid, to_imap(new.flags), Some(new.modseq));

@@ -162,6 +162,15 @@ pub(crate) struct MailboxState {
     pub(crate) vanished_floor: u64,
 }
 
+/// The message with `uid` in `messages`, which are in UID order (as a scan returns them):
+/// a binary search, so FETCH and STORE over large sets stay O(n log n).
+pub(crate) fn by_uid(messages: &[StoredMessage], uid: u32) -> Option<&StoredMessage> {
+    messages
+        .binary_search_by_key(&uid, |m| m.uid)
+        .ok()
+        .and_then(|i| messages.get(i))
+}
+
 impl MailboxState {
     /// UIDs expunged after `modseq` (QRESYNC). When older expunges were forgotten, every
     /// UID below UIDNEXT that is not in the mailbox is given (allowed by RFC 7162).
@@ -696,7 +705,7 @@ impl Store {
         let dir = self.mailbox_dir(user, mailbox)?;
         let _g = self.guard();
         let state = Self::scan_locked(&dir)?;
-        let Some(msg) = state.messages.iter().find(|m| m.uid == uid) else {
+        let Some(msg) = by_uid(&state.messages, uid) else {
             return Err(io::Error::new(
                 io::ErrorKind::NotFound,
                 format!("no message with UID {uid}"),
@@ -784,7 +793,7 @@ impl Store {
             let dir = self.mailbox_dir(user, from)?;
             let _g = self.guard();
             let state = Self::scan_locked(&dir)?;
-            let Some(msg) = state.messages.iter().find(|m| m.uid == uid) else {
+            let Some(msg) = by_uid(&state.messages, uid) else {
                 return Err(io::Error::new(
                     io::ErrorKind::NotFound,
                     format!("no message with UID {uid}"),
