@@ -1128,7 +1128,7 @@ fn command_name(b: &CommandBody<'_>) -> &'static str {
         C::Enable(_) => "ENABLE",
         C::Select { examine: false, .. } => "SELECT",
         C::Select { examine: true, .. } => "EXAMINE",
-        C::Create(_) => "CREATE",
+        C::Create { .. } => "CREATE",
         C::Delete(_) => "DELETE",
         C::Rename(..) => "RENAME",
         C::Subscribe(_) => "SUBSCRIBE",

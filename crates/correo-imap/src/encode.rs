@@ -1338,9 +1338,17 @@ impl W {
                     self.s(")");
                 }
             }
-            C::Create(m) => {
+            C::Create {
+                mailbox,
+                special_use,
+            } => {
                 self.s("CREATE ");
-                self.mailbox(m);
+                self.mailbox(mailbox);
+                if !special_use.is_empty() {
+                    self.s(" (USE ");
+                    self.flags(special_use);
+                    self.s(")");
+                }
             }
             C::Delete(m) => {
                 self.s("DELETE ");

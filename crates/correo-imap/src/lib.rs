@@ -10,7 +10,8 @@
 //!   sequence sets, sections, typed response codes incl. RFC 5530), borrowed (`Cow`) with
 //!   an owned form (`into_static`).
 //! - [`parse`] and [`encode`]: the grammar in both directions (RFC 3501, RFC 9051, and
-//!   LITERAL+/-, IDLE, ENABLE, ID, NAMESPACE, UNSELECT, UIDPLUS, MOVE, SASL-IR, SPECIAL-USE,
+//!   LITERAL+/-, IDLE, ENABLE, ID, NAMESPACE, UNSELECT, UIDPLUS, MOVE, SASL-IR, SPECIAL-USE and
+//!   CREATE-SPECIAL-USE,
 //!   CHILDREN, ESEARCH, LIST-EXTENDED, LIST-STATUS, CONDSTORE/QRESYNC, BINARY, SORT/THREAD,
 //!   QUOTA, UTF8=ACCEPT, APPENDLIMIT, STATUS=SIZE, OBJECTID, SAVEDATE, WITHIN, SEARCHRES,
 //!   PREVIEW, COMPRESS, Gmail's X-GM-*; METADATA and unknown extensions are kept raw), with

@@ -540,7 +540,10 @@ fn command() -> impl Strategy<Value = Command<'static>> {
                 qresync: None,
             }
         }),
-        mailbox().prop_map(C::Create),
+        (mailbox(), flags()).prop_map(|(mailbox, special_use)| C::Create {
+            mailbox,
+            special_use
+        }),
         (mailbox(), mailbox()).prop_map(|(a, b)| C::Rename(a, b)),
         (mailbox(), proptest::collection::vec(mailbox(), 1..3)).prop_map(
             |(reference, patterns)| C::List {

@@ -205,14 +205,35 @@ impl App {
                     s.complete(Status::No, None, &format!("Mailbox doesn't exist: {name}."));
                 }
             },
-            Event::Create(m) => {
+            Event::Create {
+                mailbox: m,
+                special_use,
+            } => {
                 let name = String::from_utf8_lossy(m.as_bytes()).into_owned();
+                // This store keeps at most one special use, and not \All (as in the
+                // RFC 6154 example).
+                let special = match special_use.as_slice() {
+                    [] => None,
+                    [Flag::Extension(a)] if a.eq_ignore_ascii_case("Important") => {
+                        Some("Important")
+                    }
+                    [Flag::Extension(a)] if a.eq_ignore_ascii_case("Archive") => Some("Archive"),
+                    _ => {
+                        let attrs: Vec<String> = special_use
+                            .iter()
+                            .map(|f| f.to_wire().into_owned())
+                            .collect();
+                        let text = format!("{} not supported", attrs.join(" "));
+                        s.complete(Status::No, Some(Code::UseAttr), &text);
+                        return;
+                    }
+                };
                 self.boxes.push(Mbox {
                     name,
                     validity: 1_795_389_646,
                     next: 1,
                     msgs: vec![],
-                    special: None,
+                    special,
                     highest: 1,
                     vanished: vec![],
                 });
@@ -1935,4 +1956,55 @@ fn idle_pushes_vanished_and_modseq_once_enabled() {
         "* VANISHED 3,12\r\na5 OK NOOP completed.\r\n"
     );
     assert_eq!(s.messages().count(), 0);
+}
+
+/// RFC 6154 CREATE-SPECIAL-USE: with it off (the default), a CREATE with `USE` is refused
+/// `NO [USEATTR]` by the machine and nothing is created; with it on, the attributes reach
+/// the application, which sets them or answers `NO [USEATTR]` itself.
+#[test]
+fn create_special_use() {
+    let steps = [
+        "a1 LOGIN alice secret\r\n",
+        "a2 CAPABILITY\r\n",
+        "t1 CREATE \"Important Messages\" (USE (\\Important))\r\n",
+        "t2 CREATE \"Some Other Name\" (USE (\\All))\r\n",
+        "t3 LIST \"\" \"Important*\"\r\n",
+        "t4 LIST \"\" \"Some*\"\r\n",
+        "t5 CREATE Plain\r\n",
+        "t6 CREATE Bad (NOSUCH 1)\r\n",
+    ];
+    let off = session(&plain_config(), &imaplib_inbox(), &steps);
+    assert!(!off[2].contains("CREATE-SPECIAL-USE"), "{}", off[2]);
+    assert_eq!(
+        off[3],
+        "t1 NO [USEATTR] CREATE-SPECIAL-USE is not supported\r\n"
+    );
+    assert_eq!(
+        off[4],
+        "t2 NO [USEATTR] CREATE-SPECIAL-USE is not supported\r\n"
+    );
+    // (This test application lists every mailbox whatever the pattern.)
+    assert!(!off[5].contains("Important Messages"), "{}", off[5]);
+    assert!(off[5].ends_with("t3 OK List completed.\r\n"), "{}", off[5]);
+    assert_eq!(off[7], "t5 OK Create completed.\r\n");
+    assert!(off[8].starts_with("t6 BAD "), "{}", off[8]);
+
+    let config = ServerConfig {
+        create_special_use: true,
+        ..plain_config()
+    };
+    let on = session(&config, &imaplib_inbox(), &steps);
+    assert!(
+        on[2].contains(" SPECIAL-USE CREATE-SPECIAL-USE"),
+        "{}",
+        on[2]
+    );
+    assert_eq!(on[3], "t1 OK Create completed.\r\n");
+    assert_eq!(on[4], "t2 NO [USEATTR] \\All not supported\r\n");
+    assert!(
+        on[5].contains("* LIST (\\HasNoChildren \\Important) \"/\" \"Important Messages\"\r\n"),
+        "{}",
+        on[5]
+    );
+    assert!(!on[6].contains("Some Other Name"), "{}", on[6]);
 }

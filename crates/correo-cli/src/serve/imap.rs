@@ -149,7 +149,9 @@ pub(crate) fn handle(conn: Conn, ctx: &Ctx, implicit_tls: bool) -> io::Result<()
                         Err(e) => no(&mut server, &e),
                     }
                 }
-                Event::Create(mailbox) => {
+                Event::Create { mailbox, .. } => {
+                    // ServerConfig::create_special_use stays off: a CREATE with USE is
+                    // answered NO [USEATTR] by the machine and never reaches here.
                     let name = mbox_name(&mailbox);
                     let u = user.as_deref().unwrap_or_default();
                     if ctx.store.mailbox_exists(u, &name) {

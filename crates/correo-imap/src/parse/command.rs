@@ -230,11 +230,22 @@ impl<'a> P<'a> {
             }
             "CREATE" if !uid => {
                 self.sp()?;
-                let m = self.mailbox()?;
+                let mailbox = self.mailbox()?;
+                let mut special_use = Vec::new();
                 if self.eat(b' ') {
-                    self.skip_value()?;
+                    // create-params (RFC 4466): only `USE (...)` (RFC 6154) is known.
+                    self.expect(b'(', "(")?;
+                    if !self.kw("USE") {
+                        return Err(self.err("USE (the one create parameter known)"));
+                    }
+                    self.sp()?;
+                    special_use = self.flag_list(false)?;
+                    self.expect(b')', ")")?;
                 }
-                C::Create(m)
+                C::Create {
+                    mailbox,
+                    special_use,
+                }
             }
             "DELETE" if !uid => {
                 self.sp()?;

@@ -143,6 +143,10 @@ pub struct ServerConfig {
     pub children: bool,
     /// `SPECIAL-USE`.
     pub special_use: bool,
+    /// `CREATE-SPECIAL-USE` (RFC 6154): `CREATE ... (USE (...))` is passed to the
+    /// application in [`Event::Create`]; when off, such a CREATE is answered
+    /// `NO [USEATTR]` by the machine and nothing is created.
+    pub create_special_use: bool,
     /// `LIST-EXTENDED` (options are passed to the application).
     pub list_extended: bool,
     /// `ESEARCH` (SEARCH RETURN).
@@ -203,6 +207,7 @@ impl Default for ServerConfig {
             unselect: true,
             children: true,
             special_use: true,
+            create_special_use: false,
             list_extended: true,
             esearch: true,
             binary: true,
@@ -399,8 +404,15 @@ pub enum Event {
         /// [`MailboxView::changed`] from it.
         qresync: Option<Qresync>,
     },
-    /// `CREATE`: answer [`Server::complete`].
-    Create(Mailbox<'static>),
+    /// `CREATE`: answer [`Server::complete`]. With `special_use` non-empty (only when
+    /// [`ServerConfig::create_special_use`] is on) the mailbox must get those attributes or
+    /// not be created: RFC 6154 section 3 asks for `NO [USEATTR]` when they cannot be set.
+    Create {
+        /// The mailbox to create.
+        mailbox: Mailbox<'static>,
+        /// The special-use attributes asked for (`\Sent`, ...), empty when none.
+        special_use: Vec<Flag<'static>>,
+    },
     /// `DELETE`: answer [`Server::complete`].
     Delete(Mailbox<'static>),
     /// `RENAME`: answer [`Server::complete`].
@@ -1726,6 +1738,7 @@ impl Core {
                 (c.esearch, "ESEARCH"),
                 (c.move_command, "MOVE"),
                 (c.special_use, "SPECIAL-USE"),
+                (c.create_special_use, "CREATE-SPECIAL-USE"),
                 (c.binary && cfg!(feature = "mime"), "BINARY"),
                 (c.condstore || c.qresync, "CONDSTORE"),
                 (c.qresync, "QRESYNC"),
@@ -2296,8 +2309,28 @@ impl Core {
                     }
                 }
             }
-            CommandBody::Create(m) => {
-                ev(self, Pending::Simple("Create completed."), Event::Create(m));
+            CommandBody::Create {
+                mailbox,
+                special_use,
+            } => {
+                if !special_use.is_empty() && !self.config.create_special_use {
+                    // RFC 6154 section 3: never create it without the attributes.
+                    self.tagged_to(
+                        &tag,
+                        Status::No,
+                        Some(Code::UseAttr),
+                        "CREATE-SPECIAL-USE is not supported",
+                    );
+                } else {
+                    ev(
+                        self,
+                        Pending::Simple("Create completed."),
+                        Event::Create {
+                            mailbox,
+                            special_use,
+                        },
+                    );
+                }
             }
             CommandBody::Delete(m) => {
                 ev(self, Pending::Simple("Delete completed."), Event::Delete(m));

@@ -412,8 +412,16 @@ pub enum CommandBody<'a> {
         /// `(QRESYNC (uidvalidity modseq [known-uids]))`, raw inside the outer parens.
         qresync: Option<Cow<'a, [u8]>>,
     },
-    /// `CREATE mailbox`.
-    Create(Mailbox<'a>),
+    /// `CREATE mailbox [(USE (attr ...))]` (RFC 3501; the `USE` parameter is RFC 6154's
+    /// CREATE-SPECIAL-USE). Other create parameters (RFC 4466) are not known to any
+    /// extension this crate implements and are a syntax error.
+    Create {
+        /// The mailbox to create.
+        mailbox: Mailbox<'a>,
+        /// The special-use attributes asked for (`\Sent`, `\Drafts`, ...); empty when the
+        /// command has no `USE` parameter.
+        special_use: Vec<Flag<'a>>,
+    },
     /// `DELETE mailbox`.
     Delete(Mailbox<'a>),
     /// `RENAME from to`.
@@ -628,7 +636,13 @@ impl CommandBody<'_> {
                 condstore,
                 qresync: qresync.map(own),
             },
-            C::Create(m) => C::Create(m.into_static()),
+            C::Create {
+                mailbox,
+                special_use,
+            } => C::Create {
+                mailbox: mailbox.into_static(),
+                special_use: special_use.into_iter().map(Flag::into_static).collect(),
+            },
             C::Delete(m) => C::Delete(m.into_static()),
             C::Rename(a, b) => C::Rename(a.into_static(), b.into_static()),
             C::Subscribe(m) => C::Subscribe(m.into_static()),
