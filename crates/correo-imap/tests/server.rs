@@ -1958,7 +1958,7 @@ fn idle_pushes_vanished_and_modseq_once_enabled() {
     assert_eq!(s.messages().count(), 0);
 }
 
-/// RFC 6154 CREATE-SPECIAL-USE: with it off (the default), a CREATE with `USE` is refused
+/// RFC 6154 CREATE-SPECIAL-USE (and RFC 4466's unknown parameters): with it off (the default), a CREATE with `USE` is refused
 /// `NO [USEATTR]` by the machine and nothing is created; with it on, the attributes reach
 /// the application, which sets them or answers `NO [USEATTR]` itself.
 #[test]
@@ -1972,6 +1972,7 @@ fn create_special_use() {
         "t4 LIST \"\" \"Some*\"\r\n",
         "t5 CREATE Plain\r\n",
         "t6 CREATE Bad (NOSUCH 1)\r\n",
+        "t7 SELECT INBOX (NOSUCH)\r\n",
     ];
     let off = session(&plain_config(), &imaplib_inbox(), &steps);
     assert!(!off[2].contains("CREATE-SPECIAL-USE"), "{}", off[2]);
@@ -1988,6 +1989,8 @@ fn create_special_use() {
     assert!(off[5].ends_with("t3 OK List completed.\r\n"), "{}", off[5]);
     assert_eq!(off[7], "t5 OK Create completed.\r\n");
     assert!(off[8].starts_with("t6 BAD "), "{}", off[8]);
+    // Unknown select parameters are refused too (RFC 4466), not silently dropped.
+    assert!(off[9].starts_with("t7 BAD "), "{}", off[9]);
 
     let config = ServerConfig {
         create_special_use: true,

@@ -214,10 +214,11 @@ impl<'a> P<'a> {
                             let inner = v.get(1..v.len().saturating_sub(1)).unwrap_or_default();
                             qresync = Some(Cow::Borrowed(inner));
                         } else {
-                            self.atom()?;
-                            if self.eat(b' ') {
-                                self.skip_value()?;
-                            }
+                            // RFC 4466 select-param: none other is implemented, and a
+                            // parameter dropped here would be silently not honoured.
+                            return Err(
+                                self.err("CONDSTORE or QRESYNC (the select parameters known)")
+                            );
                         }
                     }
                 }
