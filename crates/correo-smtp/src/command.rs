@@ -371,6 +371,19 @@ impl<'a> Command<'a> {
         if line.len() > opts.max_line_length {
             return Err(cerr(CommandErrorKind::TooLong, opts.max_line_length, None));
         }
+        // `DATA`, `RSET`, `QUIT`, `NOOP`, `HELP` alone: four letters, nothing to check.
+        if let [_, _, _, _] = line
+            && let Some(verb) = Verb::from_bytes(line)
+        {
+            match verb {
+                Verb::Data => return Ok(Command::Data),
+                Verb::Rset => return Ok(Command::Rset),
+                Verb::Quit => return Ok(Command::Quit),
+                Verb::Noop => return Ok(Command::Noop(None)),
+                Verb::Help => return Ok(Command::Help(None)),
+                _ => {}
+            }
+        }
         if let Some(i) = find_forbidden(line) {
             let b = line.get(i).copied().unwrap_or(0);
             return Err(cerr(CommandErrorKind::ForbiddenByte(b), i, None));
