@@ -2011,3 +2011,37 @@ fn create_special_use() {
     );
     assert!(!on[6].contains("Some Other Name"), "{}", on[6]);
 }
+
+/// QRESYNC sequence match data (RFC 7162 3.2.5.2): when the client's message numbers still
+/// match the server's UIDs, nothing below the highest matching UID is reported vanished,
+/// however far back the mod-sequence goes; a mismatch changes nothing.
+#[test]
+fn qresync_sequence_match_data() {
+    let out = session(
+        &ext_config(),
+        &imaplib_inbox(),
+        &[
+            "b1 LOGIN alice secret\r\n",
+            "b2 ENABLE QRESYNC\r\n",
+            "b3 SELECT INBOX\r\n",
+            "b4 STORE 1 +FLAGS.SILENT (\\Deleted)\r\nb5 EXPUNGE\r\n",
+            // The client saw the expunge: message 1 is UID 2, message 2 is UID 3.
+            "b6 SELECT INBOX (QRESYNC (1795389645 1 1:3 (1:2 2:3)))\r\n",
+            // A client that did not: message 1 was UID 1 for it.
+            "b7 SELECT INBOX (QRESYNC (1795389645 1 1:3 (1:2 1:2)))\r\n",
+            "b8 SELECT INBOX (QRESYNC (1795389645 1 1:3))\r\n",
+            // Pairs that do not pair up are ignored.
+            "b9 SELECT INBOX (QRESYNC (1795389645 1 1:3 (1:2 3)))\r\n",
+        ],
+    );
+    assert_eq!(
+        out[4],
+        "b4 OK Store completed.\r\n* VANISHED 1\r\nb5 OK Expunge completed.\r\n"
+    );
+    assert!(!out[5].contains("VANISHED"), "{}", out[5]);
+    assert!(out[5].ends_with("b6 OK [READ-WRITE] Select completed.\r\n"));
+    for (i, tag) in [(6, "b7"), (7, "b8"), (8, "b9")] {
+        assert!(out[i].contains("* VANISHED (EARLIER) 1\r\n"), "{}", out[i]);
+        assert!(out[i].ends_with(&format!("{tag} OK [READ-WRITE] Select completed.\r\n")));
+    }
+}

@@ -292,6 +292,12 @@ pub struct Qresync {
     pub modseq: u64,
     /// The UIDs the client knows (`None`: all).
     pub known_uids: Option<SequenceSet>,
+    /// Sequence match data (RFC 7162 3.2.5.2): message numbers and the UIDs the client
+    /// had for them, paired in order. The machine uses it to leave out of `VANISHED
+    /// (EARLIER)` every UID below the highest pair that still matches (no message the
+    /// client knew below it can have been expunged), which matters when the application
+    /// no longer knows exactly what was expunged and reports more than that.
+    pub seq_match: Option<(SequenceSet, SequenceSet)>,
 }
 
 /// A SORT key (RFC 5256).
@@ -989,12 +995,17 @@ impl Server {
             .take()
             .filter(|q| q.uid_validity == view.uid_validity);
         if let Some(q) = qresync {
+            let floor = q
+                .seq_match
+                .as_ref()
+                .map_or(0, |m| seq_match_floor(m, &view.uids));
             let mut gone: Vec<u32> = view
                 .vanished
                 .iter()
                 .copied()
                 .filter(|&u| {
-                    view.uids.binary_search(&u).is_err()
+                    u > floor
+                        && view.uids.binary_search(&u).is_err()
                         && q.known_uids
                             .as_ref()
                             .is_none_or(|k| k.contains(u, u32::MAX))
@@ -2883,16 +2894,52 @@ fn parse_qresync(raw: &[u8]) -> Option<Qresync> {
     let mut words = text.split(' ');
     let uid_validity: u32 = words.next()?.parse().ok().filter(|&v| v > 0)?;
     let modseq: u64 = words.next()?.parse().ok().filter(|&v| v > 0)?;
-    let known_uids = match words.next() {
+    let mut next = words.next();
+    let known_uids = match next {
+        Some(w) if !w.starts_with('(') => {
+            next = words.next();
+            Some(parse_uid_set(w)?)
+        }
+        _ => None,
+    };
+    let seq_match = match next {
         None => None,
-        Some(w) if w.starts_with('(') => None,
-        Some(w) => Some(parse_uid_set(w)?),
+        Some(w) => {
+            let seqs = parse_uid_set(w.strip_prefix('(')?)?;
+            let uids = parse_uid_set(words.next()?.strip_suffix(')')?)?;
+            if words.next().is_some() {
+                return None;
+            }
+            Some((seqs, uids))
+        }
     };
     Some(Qresync {
         uid_validity,
         modseq,
         known_uids,
+        seq_match,
     })
+}
+
+/// The highest UID of the sequence match data that is still at the message number the
+/// client gave for it (0 if none): no message the client knew with a lower UID can have
+/// been expunged, since the same number of messages precedes it on both sides and new
+/// messages only get higher UIDs. At most 100 000 pairs are looked at.
+fn seq_match_floor(seq_match: &(SequenceSet, SequenceSet), uids: &[u32]) -> u32 {
+    const PAIRS: usize = 100_000;
+    let seqs = seq_match.0.iter_values(len32(uids), PAIRS);
+    let known = seq_match.1.iter_values(u32::MAX, PAIRS);
+    if seqs.len() != known.len() {
+        return 0;
+    }
+    seqs.iter()
+        .zip(&known)
+        .filter(|&(&n, &u)| {
+            n > 0 && uids.get(usize::try_from(n - 1).unwrap_or(usize::MAX)) == Some(&u)
+        })
+        .map(|(_, &u)| u)
+        .max()
+        .unwrap_or(0)
 }
 
 /// A sequence set of numbers and `*` (`1:5,7,9:*`).
