@@ -304,13 +304,11 @@ impl fmt::Display for XText<'_> {
     }
 }
 
+/// `esmtp-keyword` (`(ALPHA / DIGIT) *(ALPHA / DIGIT / "-")`): the check of
+/// [`keyword_key`].
 #[inline]
-#[allow(clippy::needless_bitwise_bool)] // branch-free on purpose
 fn is_keyword(s: &str) -> bool {
-    s.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric)
-        && s.bytes().fold(true, |acc, b| {
-            acc & (b.is_ascii_alphanumeric() | (b == b'-'))
-        })
+    keyword_key(s).is_some()
 }
 
 #[inline]
